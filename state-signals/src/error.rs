@@ -1,0 +1,128 @@
+//! The error type of this crate.
+
+use std::time::Duration;
+
+/// A `Result` whose error is this crate's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong in a call the caller must handle.
+///
+/// Outcomes of a publish (a subscriber that failed or never answered) are not
+/// errors: they are reported in a [`PublishReport`](crate::PublishReport).
+/// Malformed payloads received from Redis are not errors either: they are
+/// logged with `tracing` and skipped.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The Redis target could not be understood (a malformed URL, say).
+    #[error("invalid Redis target `{target}`: {source}")]
+    InvalidTarget {
+        /// The target, with any password replaced by `***`.
+        target: String,
+        /// Why the redis crate refused it.
+        #[source]
+        source: redis::RedisError,
+    },
+
+    /// No connection to Redis could be made within the connect timeout.
+    #[error("cannot reach Redis at {target} (gave up after {waited:.1?}): {source}")]
+    Connect {
+        /// The target, with any password replaced by `***`.
+        target: String,
+        /// How long connecting was tried.
+        waited: Duration,
+        /// The last error seen while connecting.
+        #[source]
+        source: redis::RedisError,
+    },
+
+    /// Redis answered a command with an error, or the connection failed during it.
+    #[error("Redis command `{command}` failed: {source}")]
+    Redis {
+        /// The command that failed (`PUBLISH`, `SUBSCRIBE`, …).
+        command: &'static str,
+        /// The error the redis crate reported.
+        #[source]
+        source: redis::RedisError,
+    },
+
+    /// Redis did not answer a command in time (the server is down or unreachable).
+    #[error("Redis command `{command}` got no answer within {after:?}")]
+    CommandTimeout {
+        /// The command that timed out.
+        command: &'static str,
+        /// How long it was waited for.
+        after: Duration,
+    },
+
+    /// `initialization` and `shutdown` are published only by
+    /// [`initialize`](crate::SignalExporter::initialize) and
+    /// [`shutdown`](crate::SignalExporter::shutdown).
+    #[error("`{event}` is reserved for SignalExporter::{method}; use another event name")]
+    ReservedEvent {
+        /// The reserved event name.
+        event: String,
+        /// The exporter method that publishes it.
+        method: &'static str,
+    },
+
+    /// The event is not one of the legal events given to `initialize`.
+    #[error("`{event}` is not a legal event; legal events are {legal:?}")]
+    IllegalEvent {
+        /// The refused event name.
+        event: String,
+        /// The legal events of this exporter.
+        legal: Vec<String>,
+    },
+
+    /// `initialize` was given no legal events.
+    #[error("the list of legal events is empty; give at least one event name")]
+    NoLegalEvents,
+
+    /// Fewer subscribers than awaited arrived before the timeout.
+    ///
+    /// The exporter stays initialized: late subscribers are still accepted.
+    #[error("waited {waited:.1?} for {expected} subscribers, {arrived} arrived")]
+    SubscribersTimeout {
+        /// How many subscribers were awaited.
+        expected: usize,
+        /// How many had subscribed when the timeout ran out.
+        arrived: usize,
+        /// How long it was waited.
+        waited: Duration,
+    },
+
+    /// A payload could not be turned into JSON, or JSON into a payload.
+    #[error("malformed {what}: {source}")]
+    Malformed {
+        /// What was being read or written (`signal`, `response`, `metadata` …).
+        what: &'static str,
+        /// What serde_json reported.
+        #[source]
+        source: serde_json::Error,
+    },
+
+    /// A payload is larger than the configured cap.
+    #[error("{what} of {len} bytes exceeds the {cap}-byte cap")]
+    TooLarge {
+        /// What was read (`signal`, `response`).
+        what: &'static str,
+        /// The payload's size in bytes.
+        len: usize,
+        /// The configured cap in bytes.
+        cap: usize,
+    },
+
+    /// Metadata must be a JSON object.
+    #[error("metadata must be a JSON object, not {found}")]
+    MetadataNotObject {
+        /// The JSON type that was given instead (`array`, `string` …).
+        found: &'static str,
+    },
+}
+
+impl Error {
+    pub(crate) fn redis(command: &'static str) -> impl FnOnce(redis::RedisError) -> Self {
+        move |source| Self::Redis { command, source }
+    }
+}

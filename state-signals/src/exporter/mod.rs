@@ -1,0 +1,463 @@
+//! SignalExporter: publishes state signals and collects its subscribers' answers.
+
+mod progress;
+mod report;
+mod requests;
+mod state;
+
+pub use progress::ExporterEvent;
+pub use report::{Answer, PublishReport};
+pub use requests::{Initialize, InitializeAndWait, PublishSignal};
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::{broadcast, oneshot};
+use tokio::task::JoinHandle;
+use tokio::time::Instant;
+
+use crate::protocol::{new_publisher_id, Channels, Metadata, Signal, INITIALIZATION, SHUTDOWN};
+use crate::transport::{connect_setters, ConnectOptions, Transport};
+use crate::{Error, Result};
+use state::{Round, Shared};
+
+/// The default time a publish waits for its answers: 20 s, as in Python.
+pub const DEFAULT_PUBLISH_TIMEOUT: Duration = Duration::from_secs(20);
+/// The default time `initialize_and_wait` waits for its subscribers: 60 s, as in Python.
+pub const DEFAULT_SUBSCRIBE_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Publishes state signals for one process and waits for its subscribers' answers.
+///
+/// Built with [`SignalExporter::builder`]. One long-lived Redis connection
+/// publishes and holds the subscription to the response channel; a background
+/// task reads it and ends when the exporter is dropped.
+///
+/// **One publish at a time:** a Response carries no signal id, so two
+/// publishes in flight could not be told apart. Overlapping calls of
+/// [`publish_signal`](Self::publish_signal) from several tasks are
+/// *serialized*: each waits for the previous one to finish.
+///
+/// ```no_run
+/// # async fn run() -> state_signals::Result<()> {
+/// use state_signals::SignalExporter;
+///
+/// let exporter = SignalExporter::builder("my-benchmark")
+///     .url("redis://127.0.0.1:6379")
+///     .connect()
+///     .await?;
+/// exporter.initialize_and_wait(2, ["benchmark-start", "benchmark-stop"]).await?;
+/// let report = exporter.publish_signal("benchmark-start").sample(0).await?;
+/// for (id, ras) in report.failed() {
+///     eprintln!("{id} failed with ras {ras}");
+/// }
+/// exporter.shutdown().await?;
+/// # Ok(())
+/// # }
+/// ```
+pub struct SignalExporter {
+    transport: Transport,
+    shared: Arc<Shared>,
+    process_name: String,
+    runner_host: String,
+    channels: Channels,
+    /// Serializes publishes (see the type's docs).
+    publish_turn: tokio::sync::Mutex<()>,
+    /// The response channel is subscribed (once, on the first `initialize`).
+    subscribed: tokio::sync::OnceCell<()>,
+    listener: JoinHandle<()>,
+}
+
+/// Configures and connects a [`SignalExporter`].
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until `connect` is awaited"]
+pub struct SignalExporterBuilder {
+    process_name: String,
+    runner_host: Option<String>,
+    connect: ConnectOptions,
+}
+
+impl SignalExporterBuilder {
+    connect_setters!(connect);
+
+    /// The host named in every signal's `runner_host` (default: this machine's hostname).
+    pub fn runner_host(mut self, host: impl Into<String>) -> Self {
+        self.runner_host = Some(host.into());
+        self
+    }
+
+    /// Connects (retrying until the connect timeout) and returns the exporter.
+    pub async fn connect(self) -> Result<SignalExporter> {
+        let (transport, pushes) = Transport::connect(&self.connect).await?;
+        let publisher_id = new_publisher_id(&self.process_name);
+        let shared = Arc::new(Shared::new(
+            publisher_id,
+            self.connect.channels.responses().to_owned(),
+            self.connect.max_payload,
+        ));
+        let listener = tokio::spawn(state::listen(shared.clone(), pushes));
+        tracing::debug!(publisher_id = %shared.publisher_id, target = %transport.target(), "exporter connected");
+        Ok(SignalExporter {
+            transport,
+            shared,
+            process_name: self.process_name,
+            runner_host: self.runner_host.unwrap_or_else(crate::hostname),
+            channels: self.connect.channels,
+            publish_turn: tokio::sync::Mutex::new(()),
+            subscribed: tokio::sync::OnceCell::new(),
+            listener,
+        })
+    }
+}
+
+/// The options of one signal, gathered by the request builders.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct SignalOptions {
+    pub(crate) sample_no: Option<i64>,
+    pub(crate) tag: Option<String>,
+    pub(crate) metadata: Option<Metadata>,
+}
+
+impl SignalExporter {
+    /// Starts configuring an exporter for the process `process_name`.
+    pub fn builder(process_name: impl Into<String>) -> SignalExporterBuilder {
+        SignalExporterBuilder {
+            process_name: process_name.into(),
+            runner_host: None,
+            connect: ConnectOptions::default(),
+        }
+    }
+
+    /// This exporter's unique id: `<process_name>-<uuid4>`.
+    pub fn publisher_id(&self) -> &str {
+        &self.shared.publisher_id
+    }
+
+    /// The process name given to the builder.
+    pub fn process_name(&self) -> &str {
+        &self.process_name
+    }
+
+    /// The host named in every signal.
+    pub fn runner_host(&self) -> &str {
+        &self.runner_host
+    }
+
+    /// The channels this exporter uses.
+    pub fn channels(&self) -> &Channels {
+        &self.channels
+    }
+
+    /// The responder ids in the subscriber set, sorted.
+    pub fn subscribers(&self) -> Vec<String> {
+        self.shared.lock().subscribers.iter().cloned().collect()
+    }
+
+    /// The size of the subscriber set.
+    pub fn subscriber_count(&self) -> usize {
+        *self.shared.subscriber_count.borrow()
+    }
+
+    /// Whether `initialize` was called and `shutdown` was not.
+    pub fn is_initialized(&self) -> bool {
+        self.shared.lock().accepting
+    }
+
+    /// A receiver of everything this exporter observes from now on:
+    /// subscribers joining, answers arriving, the connection dropping.
+    /// Nothing is built for these events while nobody listens.
+    pub fn events(&self) -> broadcast::Receiver<ExporterEvent> {
+        self.shared.events.subscribe()
+    }
+
+    /// Accepts subscribers for `legal_events` and publishes `initialization`.
+    ///
+    /// The response channel subscription is confirmed by the server before
+    /// anything is published. From then on every responder that answers this
+    /// exporter's `initialization` joins the subscriber set, until
+    /// [`shutdown`](Self::shutdown). Options: [`Initialize::tag`],
+    /// [`Initialize::expected_responders`].
+    ///
+    /// Errors: [`Error::NoLegalEvents`], [`Error::ReservedEvent`], or a Redis error.
+    pub fn initialize<I, S>(&self, legal_events: I) -> Initialize<'_>
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        Initialize::new(self, legal_events.into_iter().map(Into::into).collect())
+    }
+
+    /// [`initialize`](Self::initialize), then waits until at least `count`
+    /// responders have subscribed.
+    ///
+    /// Returns as soon as the count is reached. Options: those of `initialize`,
+    /// [`InitializeAndWait::timeout`] (default 60 s), [`InitializeAndWait::no_timeout`],
+    /// [`InitializeAndWait::periodic`] (republish `initialization` every
+    /// second for late starters). On timeout it returns
+    /// [`Error::SubscribersTimeout`] and the exporter stays initialized.
+    pub fn initialize_and_wait<I, S>(&self, count: usize, legal_events: I) -> InitializeAndWait<'_>
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        InitializeAndWait::new(self.initialize(legal_events), count)
+    }
+
+    /// Publishes `event` and waits for every subscriber's answer.
+    ///
+    /// Options: [`PublishSignal::sample`], [`PublishSignal::tag`],
+    /// [`PublishSignal::metadata`], [`PublishSignal::timeout`] (default 20 s),
+    /// [`PublishSignal::no_timeout`].
+    ///
+    /// Refuses (nothing published) `initialization`, `shutdown`
+    /// ([`Error::ReservedEvent`]) and, once initialized, events outside the
+    /// legal list ([`Error::IllegalEvent`]). Before `initialize` it publishes
+    /// any other event, waits for nobody and logs a warning, as the Python
+    /// package does. When `PUBLISH` reaches no client on a standalone server
+    /// while there are subscribers, it reports them all missing at once.
+    pub fn publish_signal(&self, event: impl Into<String>) -> PublishSignal<'_> {
+        PublishSignal::new(self, event.into())
+    }
+
+    /// Stops accepting subscribers, clears the subscriber set and publishes
+    /// `shutdown`; it waits for no answer. Use [`shutdown_tagged`](Self::shutdown_tagged)
+    /// to tag the signal.
+    pub async fn shutdown(&self) -> Result<()> {
+        self.shutdown_tagged(None).await
+    }
+
+    /// [`shutdown`](Self::shutdown) with a tag on the `shutdown` signal.
+    pub async fn shutdown_tagged(&self, tag: Option<&str>) -> Result<()> {
+        {
+            let mut state = self.shared.lock();
+            state.accepting = false;
+            state.legal_events.clear();
+            state.subscribers.clear();
+            self.shared.subscriber_count.send_replace(0);
+        }
+        let options = SignalOptions {
+            tag: tag.map(str::to_owned),
+            ..SignalOptions::default()
+        };
+        self.send(SHUTDOWN, &options).await?;
+        tracing::info!(publisher_id = %self.publisher_id(), "shut down");
+        Ok(())
+    }
+
+    fn signal(&self, event: &str, options: &SignalOptions) -> Signal {
+        let mut signal = Signal::new(
+            self.shared.publisher_id.as_str(),
+            self.process_name.as_str(),
+            event,
+            self.runner_host.as_str(),
+        );
+        if let Some(sample_no) = options.sample_no {
+            signal.sample_no = sample_no;
+        }
+        if let Some(tag) = &options.tag {
+            signal.tag.clone_from(tag);
+        }
+        signal.metadata.clone_from(&options.metadata);
+        signal
+    }
+
+    /// Publishes one signal; returns the receiver count.
+    async fn send(&self, event: &str, options: &SignalOptions) -> Result<usize> {
+        let payload = self.signal(event, options).to_json();
+        self.transport.publish(self.channels.signals(), payload).await
+    }
+
+    async fn run_initialize(
+        &self,
+        legal_events: Vec<String>,
+        expected: Vec<String>,
+        options: &SignalOptions,
+    ) -> Result<()> {
+        if legal_events.is_empty() {
+            return Err(Error::NoLegalEvents);
+        }
+        if let Some(event) = legal_events.iter().find(|e| is_reserved(e)) {
+            return Err(reserved(event));
+        }
+        self.subscribed
+            .get_or_try_init(|| self.transport.subscribe(self.channels.responses()))
+            .await?;
+        {
+            let mut state = self.shared.lock();
+            state.accepting = true;
+            state.legal_events = legal_events;
+        }
+        self.shared.add_subscribers(expected);
+        self.send(INITIALIZATION, options).await?;
+        tracing::info!(publisher_id = %self.publisher_id(), "initialized");
+        Ok(())
+    }
+
+    async fn run_initialize_and_wait(
+        &self,
+        request: Initialize<'_>,
+        count: usize,
+        timeout: Option<Duration>,
+        periodic: bool,
+    ) -> Result<()> {
+        let started = Instant::now();
+        let mut count_rx = self.shared.subscriber_count.subscribe();
+        self.run_initialize(request.legal_events, request.expected, &request.options)
+            .await?;
+        let reached = async {
+            // The sender lives as long as `self`; an error cannot happen here.
+            let _ = count_rx.wait_for(|n| *n >= count).await;
+        };
+        let republish = async {
+            if !periodic {
+                return std::future::pending().await;
+            }
+            // The protocol's cadence for late starters: once a second.
+            let period = Duration::from_secs(1);
+            let mut ticks = tokio::time::interval_at(Instant::now() + period, period);
+            ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+            loop {
+                ticks.tick().await;
+                match self.send(INITIALIZATION, &request.options).await {
+                    Ok(_) => tracing::info!("periodic initialization published"),
+                    Err(error) => tracing::warn!(%error, "periodic initialization failed"),
+                }
+            }
+        };
+        let waited = async {
+            tokio::select! {
+                () = reached => {}
+                () = republish => {}
+            }
+        };
+        let in_time = match timeout {
+            Some(limit) => tokio::time::timeout_at(started + limit, waited).await.is_ok(),
+            None => {
+                waited.await;
+                true
+            }
+        };
+        if in_time {
+            return Ok(());
+        }
+        let arrived = self.subscriber_count();
+        tracing::error!(expected = count, arrived, "timed out waiting for subscribers");
+        Err(Error::SubscribersTimeout {
+            expected: count,
+            arrived,
+            waited: started.elapsed(),
+        })
+    }
+
+    async fn run_publish(
+        &self,
+        event: String,
+        options: &SignalOptions,
+        timeout: Option<Duration>,
+    ) -> Result<PublishReport> {
+        if is_reserved(&event) {
+            return Err(reserved(&event));
+        }
+        let _turn = self.publish_turn.lock().await;
+        let started = Instant::now();
+        let (done_tx, done_rx) = oneshot::channel();
+        let expected = {
+            let mut state = self.shared.lock();
+            if !state.accepting {
+                tracing::warn!(%event, "exporter is not initialized: no legality check, no subscribers waited for");
+                BTreeSet::new()
+            } else if !state.legal_events.contains(&event) {
+                return Err(Error::IllegalEvent {
+                    event,
+                    legal: state.legal_events.clone(),
+                });
+            } else {
+                let expected = state.subscribers.clone();
+                if !expected.is_empty() {
+                    state.round = Some(Round {
+                        event: event.clone(),
+                        expected: expected.len(),
+                        waiting: expected.clone(),
+                        answers: BTreeMap::new(),
+                        done: Some(done_tx),
+                    });
+                }
+                expected
+            }
+        };
+        // Clears the round however this call ends (also when its future is dropped).
+        let round = RoundGuard(&self.shared);
+        let receivers = self.send(&event, options).await?;
+        tracing::debug!(%event, receivers, subscribers = expected.len(), "signal published");
+        if expected.is_empty() {
+            return Ok(PublishReport::new(
+                event,
+                BTreeMap::new(),
+                BTreeSet::new(),
+                receivers,
+                started.elapsed(),
+            ));
+        }
+        if receivers == 0 && self.transport.is_standalone().await {
+            tracing::warn!(%event, subscribers = expected.len(), "no client received the signal; reporting every subscriber missing");
+        } else {
+            let answered = match timeout {
+                Some(limit) => tokio::time::timeout_at(started + limit, done_rx).await.is_ok(),
+                None => done_rx.await.is_ok(),
+            };
+            if !answered {
+                tracing::error!(%event, "timed out waiting for subscriber answers");
+            }
+        }
+        let round = round.take();
+        let (answers, missing) = round.map(|r| (r.answers, r.waiting)).unwrap_or_default();
+        let report = PublishReport::new(event, answers, missing, receivers, started.elapsed());
+        tracing::info!(event = %report.event, code = report.code.code(), elapsed = ?report.elapsed, "publish complete");
+        Ok(report)
+    }
+}
+
+/// Removes the publish in flight from the shared state when dropped.
+struct RoundGuard<'a>(&'a Shared);
+
+impl RoundGuard<'_> {
+    fn take(self) -> Option<Round> {
+        self.0.lock().round.take()
+    }
+}
+
+impl Drop for RoundGuard<'_> {
+    fn drop(&mut self) {
+        self.0.lock().round = None;
+    }
+}
+
+impl Drop for SignalExporter {
+    fn drop(&mut self) {
+        if self.shared.lock().accepting {
+            tracing::warn!(publisher_id = %self.publisher_id(), "exporter dropped without shutdown; its subscribers get no `shutdown` signal");
+        }
+        self.listener.abort();
+    }
+}
+
+impl std::fmt::Debug for SignalExporter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SignalExporter")
+            .field("publisher_id", &self.shared.publisher_id)
+            .field("target", &self.transport.target())
+            .field("channels", &self.channels)
+            .finish_non_exhaustive()
+    }
+}
+
+fn is_reserved(event: &str) -> bool {
+    event == INITIALIZATION || event == SHUTDOWN
+}
+
+fn reserved(event: &str) -> Error {
+    Error::ReservedEvent {
+        event: event.to_owned(),
+        method: if event == SHUTDOWN { "shutdown" } else { "initialize" },
+    }
+}

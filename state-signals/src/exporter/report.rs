@@ -1,0 +1,123 @@
+//! PublishReport: who answered what, who failed, who is missing.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
+
+use crate::protocol::{Ras, ResultCode};
+
+/// One subscriber's answer to a published signal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Answer {
+    /// Its Response Action Success code.
+    pub ras: Ras,
+    /// Its optional message.
+    pub message: Option<String>,
+}
+
+/// The outcome of one [`publish_signal`](crate::SignalExporter::publish_signal).
+///
+/// A subscriber that failed or never answered is reported here, not as an
+/// error: `code` sums it up the way the Python package does, and the other
+/// fields say who.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PublishReport {
+    /// The event that was published.
+    pub event: String,
+    /// `AllSucceeded` (0), `SomeFailed` (1) or `SomeMissing` (2).
+    pub code: ResultCode,
+    /// Every counted answer, by responder id.
+    pub answers: BTreeMap<String, Answer>,
+    /// The subscribers that did not answer before the timeout.
+    pub missing: BTreeSet<String>,
+    /// How many clients received the signal, as `PUBLISH` counted them.
+    pub receivers: usize,
+    /// From the call to the complete report.
+    pub elapsed: Duration,
+}
+
+impl PublishReport {
+    pub(crate) fn new(
+        event: String,
+        answers: BTreeMap<String, Answer>,
+        missing: BTreeSet<String>,
+        receivers: usize,
+        elapsed: Duration,
+    ) -> Self {
+        let code = if !missing.is_empty() {
+            ResultCode::SomeMissing
+        } else if answers.values().any(|a| !a.ras.is_success()) {
+            ResultCode::SomeFailed
+        } else {
+            ResultCode::AllSucceeded
+        };
+        Self {
+            event,
+            code,
+            answers,
+            missing,
+            receivers,
+            elapsed,
+        }
+    }
+
+    /// Whether every subscriber answered with ras 1.
+    pub fn all_succeeded(&self) -> bool {
+        self.code == ResultCode::AllSucceeded
+    }
+
+    /// The subscribers that answered with a ras other than 1, with that ras.
+    pub fn failed(&self) -> impl Iterator<Item = (&str, Ras)> {
+        self.answers
+            .iter()
+            .filter(|(_, a)| !a.ras.is_success())
+            .map(|(id, a)| (id.as_str(), a.ras))
+    }
+
+    /// The subscribers that answered with ras 1.
+    pub fn succeeded(&self) -> impl Iterator<Item = &str> {
+        self.answers
+            .iter()
+            .filter(|(_, a)| a.ras.is_success())
+            .map(|(id, _)| id.as_str())
+    }
+
+    /// The messages that came with the answers, by responder id (the Python
+    /// package's second return value).
+    pub fn messages(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.answers
+            .iter()
+            .filter_map(|(id, a)| Some((id.as_str(), a.message.as_deref()?)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answer(ras: i64, message: Option<&str>) -> Answer {
+        Answer {
+            ras: Ras::new(ras),
+            message: message.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn code_is_missing_before_failed_before_success() {
+        let ok = BTreeMap::from([("a".to_owned(), answer(1, None))]);
+        let bad = BTreeMap::from([("a".to_owned(), answer(0, Some("disk full")))]);
+        let gone = BTreeSet::from(["b".to_owned()]);
+        let d = Duration::ZERO;
+        let r = PublishReport::new("e".into(), ok.clone(), BTreeSet::new(), 1, d);
+        assert_eq!(r.code, ResultCode::AllSucceeded);
+        let r = PublishReport::new("e".into(), bad.clone(), BTreeSet::new(), 1, d);
+        assert_eq!(r.code, ResultCode::SomeFailed);
+        assert_eq!(r.failed().collect::<Vec<_>>(), [("a", Ras::FAILURE)]);
+        assert_eq!(r.messages().collect::<Vec<_>>(), [("a", "disk full")]);
+        let r = PublishReport::new("e".into(), bad, gone, 1, d);
+        assert_eq!(r.code, ResultCode::SomeMissing);
+        let r = PublishReport::new("e".into(), BTreeMap::new(), BTreeSet::new(), 0, d);
+        assert!(r.all_succeeded());
+    }
+}

@@ -1,0 +1,169 @@
+//! The exporter's shared state: the subscriber set and the publish in flight,
+//! fed by the background task that reads the response channel.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use tokio::sync::{broadcast, oneshot, watch};
+
+use super::report::Answer;
+use super::ExporterEvent;
+use crate::protocol::{parse_capped, Response, INITIALIZATION};
+use crate::transport::{Push, Pushes};
+
+/// State shared by a `SignalExporter` and its listener task.
+pub(crate) struct Shared {
+    pub(crate) publisher_id: String,
+    pub(crate) responses_channel: String,
+    pub(crate) max_payload: usize,
+    state: Mutex<State>,
+    /// The size of the subscriber set, for waiters.
+    pub(crate) subscriber_count: watch::Sender<usize>,
+    pub(crate) events: broadcast::Sender<ExporterEvent>,
+}
+
+#[derive(Default)]
+pub(crate) struct State {
+    /// `initialize` was called and `shutdown` was not.
+    pub(crate) accepting: bool,
+    pub(crate) legal_events: Vec<String>,
+    pub(crate) subscribers: BTreeSet<String>,
+    /// The publish in flight, if any.
+    pub(crate) round: Option<Round>,
+}
+
+/// One publish waiting for its answers.
+pub(crate) struct Round {
+    pub(crate) event: String,
+    pub(crate) expected: usize,
+    pub(crate) waiting: BTreeSet<String>,
+    pub(crate) answers: BTreeMap<String, Answer>,
+    /// Fired when `waiting` becomes empty.
+    pub(crate) done: Option<oneshot::Sender<()>>,
+}
+
+impl Shared {
+    pub(crate) fn new(publisher_id: String, responses_channel: String, max_payload: usize) -> Self {
+        Self {
+            publisher_id,
+            responses_channel,
+            max_payload,
+            state: Mutex::new(State::default()),
+            subscriber_count: watch::Sender::new(0),
+            events: broadcast::Sender::new(4096),
+        }
+    }
+
+    /// Locks the state; a poisoned lock is taken over (no code panics under it).
+    pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn emit(&self, event: impl FnOnce() -> ExporterEvent) {
+        if self.events.receiver_count() > 0 {
+            let _ = self.events.send(event());
+        }
+    }
+
+    /// Adds subscribers and publishes the new count; returns how many were new.
+    pub(crate) fn add_subscribers(&self, ids: impl IntoIterator<Item = String>) {
+        let mut state = self.lock();
+        for id in ids {
+            if state.subscribers.insert(id.clone()) {
+                let subscribers = state.subscribers.len();
+                tracing::info!(responder_id = %id, subscribers, "subscriber joined");
+                self.emit(|| ExporterEvent::SubscriberJoined {
+                    responder_id: id,
+                    subscribers,
+                });
+            } else {
+                tracing::debug!(responder_id = %id, "repeated initialization answer; already subscribed");
+            }
+        }
+        self.subscriber_count.send_replace(state.subscribers.len());
+    }
+
+    /// Handles one Response addressed to anybody.
+    fn on_response(&self, response: Response) {
+        if response.publisher_id != self.publisher_id {
+            tracing::trace!(publisher_id = %response.publisher_id, "response for another exporter");
+            return;
+        }
+        if response.event == INITIALIZATION {
+            if self.lock().accepting {
+                self.add_subscribers([response.responder_id]);
+            } else {
+                tracing::debug!(responder_id = %response.responder_id, "initialization answer while not accepting subscribers; ignored");
+            }
+            return;
+        }
+        let Some(ras) = response.ras else {
+            tracing::debug!(responder_id = %response.responder_id, event = %response.event, "response without ras; ignored");
+            return;
+        };
+        let mut state = self.lock();
+        let Some(round) = state.round.as_mut().filter(|r| r.event == response.event) else {
+            tracing::debug!(responder_id = %response.responder_id, event = %response.event, "response for an event not being published; ignored");
+            return;
+        };
+        let id = response.responder_id;
+        if round.waiting.remove(&id) {
+            if ras.is_success() {
+                tracing::debug!(responder_id = %id, event = %round.event, "answered");
+            } else {
+                tracing::warn!(responder_id = %id, event = %round.event, %ras, message = ?response.message, "subscriber failed");
+            }
+            round.answers.insert(
+                id.clone(),
+                Answer {
+                    ras,
+                    message: response.message,
+                },
+            );
+            let (answered, expected) = (round.answers.len(), round.expected);
+            self.emit(|| ExporterEvent::Answered {
+                event: round.event.clone(),
+                responder_id: id,
+                ras,
+                answered,
+                expected,
+            });
+            if round.waiting.is_empty() {
+                if let Some(done) = round.done.take() {
+                    let _ = done.send(());
+                }
+            }
+        } else if round.answers.contains_key(&id) {
+            tracing::debug!(responder_id = %id, event = %round.event, "duplicate answer; counted once");
+        } else {
+            tracing::warn!(responder_id = %id, event = %round.event, %ras, "answer from a responder that is not a subscriber; ignored");
+        }
+    }
+}
+
+/// Reads the response channel until the connection is gone (the exporter dropped).
+pub(crate) async fn listen(shared: Arc<Shared>, mut pushes: Pushes) {
+    while let Some(push) = pushes.recv().await {
+        match Push::from_info(push) {
+            Push::Message { channel, payload } => {
+                if channel != shared.responses_channel.as_bytes() {
+                    continue;
+                }
+                match parse_capped::<Response>("response", &payload, shared.max_payload) {
+                    Ok(response) => shared.on_response(response),
+                    Err(error) => tracing::warn!(%error, "skipped a malformed response"),
+                }
+            }
+            Push::Disconnected => {
+                tracing::warn!("lost the connection to Redis; reconnecting");
+                shared.emit(|| ExporterEvent::ConnectionLost);
+            }
+            Push::Subscribed => {
+                tracing::debug!("response channel subscription confirmed");
+                shared.emit(|| ExporterEvent::Subscribed);
+            }
+            Push::Other => {}
+        }
+    }
+    tracing::trace!("exporter listener ended");
+}

@@ -1,0 +1,48 @@
+//! The wire format: serde types and constants, no I/O.
+
+mod channels;
+mod ids;
+mod ras;
+mod response;
+mod result_code;
+mod signal;
+
+pub use channels::Channels;
+pub(crate) use ids::{new_publisher_id, new_responder_id};
+pub use ras::Ras;
+pub use response::Response;
+pub use result_code::ResultCode;
+pub use signal::{Metadata, Signal, DEFAULT_SAMPLE_NO, DEFAULT_TAG, INITIALIZATION, SHUTDOWN};
+
+use crate::{Error, Result};
+
+/// The default cap on the size of one received payload: 4 MiB.
+pub const DEFAULT_MAX_PAYLOAD: usize = 4 * 1024 * 1024;
+
+/// Parses one JSON payload of at most `cap` bytes.
+pub(crate) fn parse_capped<T: serde::de::DeserializeOwned>(
+    what: &'static str,
+    bytes: &[u8],
+    cap: usize,
+) -> Result<T> {
+    if bytes.len() > cap {
+        return Err(Error::TooLarge {
+            what,
+            len: bytes.len(),
+            cap,
+        });
+    }
+    serde_json::from_slice(bytes).map_err(|source| Error::Malformed { what, source })
+}
+
+/// The JSON type name of a value, for error messages.
+pub(crate) fn json_type(value: &serde_json::Value) -> &'static str {
+    match value {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "a boolean",
+        serde_json::Value::Number(_) => "a number",
+        serde_json::Value::String(_) => "a string",
+        serde_json::Value::Array(_) => "an array",
+        serde_json::Value::Object(_) => "an object",
+    }
+}

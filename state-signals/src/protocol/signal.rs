@@ -1,0 +1,182 @@
+//! Signal: the payload an exporter publishes, with the exact key set.
+
+use serde::{Deserialize, Serialize};
+
+/// A JSON object: the type of [`Signal::metadata`].
+pub type Metadata = serde_json::Map<String, serde_json::Value>;
+
+/// The reserved event published by [`SignalExporter::initialize`](crate::SignalExporter::initialize).
+pub const INITIALIZATION: &str = "initialization";
+/// The reserved event published by [`SignalExporter::shutdown`](crate::SignalExporter::shutdown).
+pub const SHUTDOWN: &str = "shutdown";
+/// The `sample_no` of a signal that names no sample.
+pub const DEFAULT_SAMPLE_NO: i64 = -1;
+/// The `tag` of a signal that names no tag.
+pub const DEFAULT_TAG: &str = "No tag specified";
+
+/// A state/event signal, as it travels on `event-signal-pubsub`.
+///
+/// Serialized, it holds exactly the keys `publisher_id`, `process_name`,
+/// `event`, `runner_host`, `sample_no`, `tag`, and `metadata` only when there
+/// is metadata: the key sets the Python responder accepts.
+///
+/// Received, it is lenient where that is harmless: a missing `sample_no` or
+/// `tag` takes its default, unknown keys are ignored, and `"metadata": null`
+/// reads as no metadata. It is strict where it matters: the four ids are
+/// strings, `sample_no` an integer, `tag` a string, `metadata` an object.
+///
+/// ```
+/// use state_signals::Signal;
+/// let signal = Signal::from_json(br#"{"publisher_id":"p-1","process_name":"p",
+///     "event":"start","runner_host":"h","sample_no":0}"#).unwrap();
+/// assert_eq!(signal.sample_no, 0);
+/// assert_eq!(signal.tag, "No tag specified");
+/// assert!(Signal::from_json(br#"{"publisher_id":"p-1","process_name":"p",
+///     "event":"start","runner_host":"h","sample_no":"zero"}"#).is_err());
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Signal {
+    /// The exporter's unique id: `<process_name>-<uuid4>`.
+    pub publisher_id: String,
+    /// The process whose state this signal describes.
+    pub process_name: String,
+    /// The state/event name.
+    pub event: String,
+    /// The host the process runs on.
+    pub runner_host: String,
+    /// The sample number; [`DEFAULT_SAMPLE_NO`] (`-1`) when none.
+    #[serde(default = "default_sample_no")]
+    pub sample_no: i64,
+    /// A free-form tag; [`DEFAULT_TAG`] when none.
+    #[serde(default = "default_tag")]
+    pub tag: String,
+    /// Extra data, a JSON object; the key is left out when `None`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<Metadata>,
+}
+
+fn default_sample_no() -> i64 {
+    DEFAULT_SAMPLE_NO
+}
+
+fn default_tag() -> String {
+    DEFAULT_TAG.to_owned()
+}
+
+impl Signal {
+    /// A signal with the default sample number and tag and no metadata.
+    pub fn new(
+        publisher_id: impl Into<String>,
+        process_name: impl Into<String>,
+        event: impl Into<String>,
+        runner_host: impl Into<String>,
+    ) -> Self {
+        Self {
+            publisher_id: publisher_id.into(),
+            process_name: process_name.into(),
+            event: event.into(),
+            runner_host: runner_host.into(),
+            sample_no: DEFAULT_SAMPLE_NO,
+            tag: default_tag(),
+            metadata: None,
+        }
+    }
+
+    /// Parses a received payload (no size cap; the listeners apply theirs).
+    pub fn from_json(bytes: &[u8]) -> crate::Result<Self> {
+        super::parse_capped("signal", bytes, usize::MAX)
+    }
+
+    /// The payload to publish.
+    pub fn to_json(&self) -> String {
+        // A struct of strings, integers and a JSON map always serializes.
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    /// Whether this is an `initialization` signal.
+    pub fn is_initialization(&self) -> bool {
+        self.event == INITIALIZATION
+    }
+
+    /// Whether this is a `shutdown` signal.
+    pub fn is_shutdown(&self) -> bool {
+        self.event == SHUTDOWN
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::{json, Value};
+
+    fn keys(signal: &Signal) -> Vec<String> {
+        let value: Value = serde_json::from_str(&signal.to_json()).unwrap();
+        let mut keys: Vec<String> = value.as_object().unwrap().keys().cloned().collect();
+        keys.sort();
+        keys
+    }
+
+    #[test]
+    fn serializes_exactly_the_python_key_sets() {
+        let mut signal = Signal::new("p-1", "p", "start", "h");
+        assert_eq!(
+            keys(&signal),
+            ["event", "process_name", "publisher_id", "runner_host", "sample_no", "tag"]
+        );
+        signal.metadata = Some(Metadata::new());
+        assert_eq!(keys(&signal).len(), 7);
+        assert!(keys(&signal).contains(&"metadata".to_owned()));
+    }
+
+    #[test]
+    fn sample_zero_travels_as_zero() {
+        let mut signal = Signal::new("p-1", "p", "start", "h");
+        signal.sample_no = 0;
+        let value: Value = serde_json::from_str(&signal.to_json()).unwrap();
+        assert_eq!(value["sample_no"], json!(0));
+    }
+
+    #[test]
+    fn receiving_fills_defaults_and_ignores_unknown_keys() {
+        let s = Signal::from_json(
+            br#"{"publisher_id":"p-1","process_name":"p","event":"e","runner_host":"h","extra":[1]}"#,
+        )
+        .unwrap();
+        assert_eq!((s.sample_no, s.tag.as_str(), s.metadata), (-1, DEFAULT_TAG, None));
+        let s = Signal::from_json(
+            br#"{"publisher_id":"p-1","process_name":"p","event":"e","runner_host":"h","metadata":null}"#,
+        )
+        .unwrap();
+        assert_eq!(s.metadata, None);
+    }
+
+    #[test]
+    fn receiving_is_strict_on_types_and_required_keys() {
+        let base = json!({"publisher_id":"p-1","process_name":"p","event":"e","runner_host":"h"});
+        let bad = [
+            ("sample_no", json!("zero")),
+            ("sample_no", json!(1.5)),
+            ("sample_no", json!(true)),
+            ("tag", json!(3)),
+            ("metadata", json!([1, 2])),
+            ("metadata", json!("x")),
+            ("event", json!(null)),
+            ("publisher_id", json!(7)),
+        ];
+        for (key, value) in bad {
+            let mut payload = base.clone();
+            payload[key] = value.clone();
+            let text = payload.to_string();
+            assert!(Signal::from_json(text.as_bytes()).is_err(), "accepted {key} = {value}");
+        }
+        for key in ["publisher_id", "process_name", "event", "runner_host"] {
+            let mut payload = base.clone();
+            payload.as_object_mut().unwrap().remove(key);
+            assert!(Signal::from_json(payload.to_string().as_bytes()).is_err(), "accepted without {key}");
+        }
+        for payload in [&b"1"[..], b"[]", b"\"s\"", b"null", b"{", b"\xff\xfe", b""] {
+            assert!(Signal::from_json(payload).is_err());
+        }
+    }
+}

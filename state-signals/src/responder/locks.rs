@@ -1,0 +1,39 @@
+//! The publisher-id and tag locks that filter what a responder yields.
+
+use crate::protocol::Signal;
+
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Locks {
+    pub(crate) publisher_id: Option<String>,
+    pub(crate) tag: Option<String>,
+}
+
+impl Locks {
+    /// Whether `signal` passes both locks (an unset lock passes everything).
+    pub(crate) fn admit(&self, signal: &Signal) -> bool {
+        self.publisher_id
+            .as_ref()
+            .is_none_or(|id| *id == signal.publisher_id)
+            && self.tag.as_ref().is_none_or(|tag| *tag == signal.tag)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn locks_filter_by_id_and_tag() {
+        let mut signal = Signal::new("p-1", "p", "e", "h");
+        signal.tag = "t".into();
+        let mut locks = Locks::default();
+        assert!(locks.admit(&signal));
+        locks.publisher_id = Some("p-2".into());
+        assert!(!locks.admit(&signal));
+        locks.publisher_id = Some("p-1".into());
+        locks.tag = Some("other".into());
+        assert!(!locks.admit(&signal));
+        locks.tag = Some("t".into());
+        assert!(locks.admit(&signal));
+    }
+}
