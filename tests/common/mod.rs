@@ -1,0 +1,316 @@
+//! Test harness: a private `redis-server` per test, raw pub/sub helpers that
+//! bypass the library, and the Python `state-signals` venv for interop tests.
+#![allow(dead_code, missing_docs)]
+
+use std::future::IntoFuture;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use state_signals::{SignalExporter, SignalExporterBuilder, SignalResponder, SignalResponderBuilder};
+use tokio::sync::mpsc;
+
+/// Every network await in the tests sits under this, so a hang fails in seconds.
+pub const LIMIT: Duration = Duration::from_secs(15);
+
+/// Awaits `fut`, failing the test if it takes longer than [`LIMIT`].
+pub async fn within<T>(fut: impl IntoFuture<Output = T>) -> T {
+    tokio::time::timeout(LIMIT, fut.into_future())
+        .await
+        .expect("timed out: the awaited operation hung")
+}
+
+/// A `redis-server` of this test's own on a free port; killed when dropped.
+pub struct RedisServer {
+    child: Option<Child>,
+    port: u16,
+    extra_args: Vec<String>,
+}
+
+impl RedisServer {
+    pub fn start() -> Self {
+        Self::start_with(&[])
+    }
+
+    /// Starts a server with extra `redis-server` arguments (e.g. `--requirepass`).
+    pub fn start_with(extra_args: &[&str]) -> Self {
+        let extra_args: Vec<String> = extra_args.iter().map(|s| s.to_string()).collect();
+        for _ in 0..5 {
+            let port = free_port();
+            let mut server = Self {
+                child: None,
+                port,
+                extra_args: extra_args.clone(),
+            };
+            if server.spawn() {
+                return server;
+            }
+        }
+        panic!("could not start redis-server on a free port after 5 attempts");
+    }
+
+    fn spawn(&mut self) -> bool {
+        let child = Command::new("redis-server")
+            .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
+            .args(["--save", "", "--appendonly", "no", "--dir", &std::env::temp_dir().display().to_string()])
+            .args(&self.extra_args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn();
+        let mut child = match child {
+            Ok(child) => child,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => panic!(
+                "`redis-server` is not installed or not on PATH: install it \
+                 (Debian/Ubuntu: `apt-get install redis-server`, macOS: `brew install redis`)"
+            ),
+            Err(e) => panic!("cannot run redis-server: {e}"),
+        };
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while std::time::Instant::now() < deadline {
+            if let Ok(Some(_)) = child.try_wait() {
+                return false; // exited: the port was taken
+            }
+            if std::net::TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
+                self.child = Some(child);
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = child.kill();
+        false
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}", self.port)
+    }
+
+    /// Kills the server (SIGKILL: no goodbye to clients).
+    pub fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Starts the server again on the same port.
+    pub fn restart(&mut self) {
+        self.stop();
+        for _ in 0..50 {
+            if self.spawn() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        panic!("could not restart redis-server on port {}", self.port);
+    }
+
+    pub fn exporter(&self, process: &str) -> SignalExporterBuilder {
+        SignalExporter::builder(process).url(self.url())
+    }
+
+    pub fn responder(&self) -> SignalResponderBuilder {
+        SignalResponder::builder().url(self.url())
+    }
+
+    pub async fn connection(&self) -> redis::aio::MultiplexedConnection {
+        let client = redis::Client::open(self.url()).expect("valid url");
+        within(client.get_multiplexed_async_connection())
+            .await
+            .expect("connect to the test server")
+    }
+
+    /// PUBLISH with a plain client; returns the receiver count.
+    pub async fn publish_raw(&self, channel: &str, payload: impl AsRef<[u8]>) -> usize {
+        let mut conn = self.connection().await;
+        within(
+            redis::cmd("PUBLISH")
+                .arg(channel)
+                .arg(payload.as_ref())
+                .query_async::<usize>(&mut conn),
+        )
+        .await
+        .expect("PUBLISH")
+    }
+
+    /// A plain subscriber: every payload on `channel`, as text, in order.
+    /// Returns once the subscription is confirmed.
+    pub async fn raw_subscriber(&self, channel: &str) -> mpsc::UnboundedReceiver<String> {
+        let client = redis::Client::open(self.url()).expect("valid url");
+        let mut pubsub = within(client.get_async_pubsub()).await.expect("pubsub");
+        within(pubsub.subscribe(channel)).await.expect("SUBSCRIBE");
+        let (tx, rx) = mpsc::unbounded_channel();
+        tokio::spawn(async move {
+            let mut messages = pubsub.into_on_message();
+            while let Some(msg) = messages.next().await {
+                let text = String::from_utf8_lossy(msg.get_payload_bytes()).into_owned();
+                if tx.send(text).is_err() {
+                    break;
+                }
+            }
+        });
+        rx
+    }
+
+    /// How many clients are subscribed to `channel`.
+    pub async fn numsub(&self, channel: &str) -> usize {
+        let mut conn = self.connection().await;
+        let (_, n): (String, usize) = within(
+            redis::cmd("PUBSUB")
+                .arg("NUMSUB")
+                .arg(channel)
+                .query_async::<Vec<(String, usize)>>(&mut conn),
+        )
+        .await
+        .expect("PUBSUB NUMSUB")
+        .into_iter()
+        .next()
+        .expect("one channel");
+        n
+    }
+
+    /// Waits until at least `n` clients are subscribed to `channel`. The
+    /// server offers no notification for this, so it asks every 20 ms.
+    pub async fn wait_numsub(&self, channel: &str, n: usize) {
+        within(async {
+            while self.numsub(channel).await < n {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        })
+        .await
+    }
+}
+
+impl Drop for RedisServer {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+/// The next text from a raw subscriber, parsed as JSON.
+pub async fn next_json(rx: &mut mpsc::UnboundedReceiver<String>) -> serde_json::Value {
+    let text = within(rx.recv()).await.expect("subscriber ended");
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
+}
+
+/// The sorted key set of a JSON object.
+pub fn keys(value: &serde_json::Value) -> Vec<&str> {
+    let mut keys: Vec<&str> = value
+        .as_object()
+        .expect("a JSON object")
+        .keys()
+        .map(String::as_str)
+        .collect();
+    keys.sort_unstable();
+    keys
+}
+
+/// A responder task answering every signal with `ras_for(event)`, and
+/// `initialization` with an ack. Ends with the test's runtime.
+pub fn spawn_answering(
+    responder: SignalResponder,
+    ras_for: impl Fn(&str) -> Option<state_signals::Reply> + Send + 'static,
+) {
+    tokio::spawn(async move {
+        let mut signals = responder.signals();
+        while let Some(signal) = signals.next().await {
+            let reply = if signal.is_initialization() {
+                Some(state_signals::Reply::ack())
+            } else if signal.is_shutdown() {
+                None
+            } else {
+                ras_for(&signal.event)
+            };
+            if let Some(reply) = reply {
+                let _ = responder.respond_to(&signal, reply).await;
+            }
+        }
+    });
+}
+
+/// The workspace root (where `.venv` lives).
+pub fn workspace_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The venv's python with `state-signals==1.0.1`, created on first use.
+///
+/// A file lock serializes creation across test binaries running at once.
+pub fn python() -> PathBuf {
+    let root = workspace_root();
+    let venv = root.join(".venv");
+    let python = venv.join("bin").join("python");
+    let marker = venv.join(".state-signals-1.0.1");
+    if marker.exists() {
+        return python;
+    }
+    let lock = std::fs::File::create(root.join("target").join(".venv.lock"))
+        .or_else(|_| std::fs::File::create(std::env::temp_dir().join("state-signals-venv.lock")))
+        .expect("create the venv lock file");
+    lock.lock().expect("lock the venv lock file");
+    if !marker.exists() {
+        run(Command::new("python3").args(["-m", "venv"]).arg(&venv), "python3 -m venv .venv");
+        run(
+            Command::new(&python).args(["-m", "pip", "install", "--quiet", "state-signals==1.0.1"]),
+            "pip install state-signals==1.0.1",
+        );
+        std::fs::write(&marker, "").expect("write the venv marker");
+    }
+    python
+}
+
+fn run(cmd: &mut Command, what: &str) {
+    let status = cmd.status().unwrap_or_else(|e| {
+        panic!("`{what}` could not run ({e}): the interop tests need python3 with venv and pip (Debian: `apt-get install python3 python3-venv python3-pip`)")
+    });
+    assert!(status.success(), "`{what}` failed ({status}); the interop tests need PyPI's state-signals==1.0.1");
+}
+
+/// A Python helper script from `tests/python`.
+pub fn python_script(name: &str) -> PathBuf {
+    workspace_root().join("tests").join("python").join(name)
+}
+
+/// Runs a Python script to completion; returns its stdout lines parsed as JSON.
+pub async fn run_python(script: &str, args: &[String]) -> Vec<serde_json::Value> {
+    let output = within(
+        tokio::process::Command::new(python())
+            .arg(python_script(script))
+            .args(args)
+            .kill_on_drop(true)
+            .output(),
+    )
+    .await
+    .expect("run python");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{script} failed: {}\nstdout:\n{stdout}\nstderr:\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    json_lines(&stdout)
+}
+
+pub fn json_lines(text: &str) -> Vec<serde_json::Value> {
+    text.lines()
+        .filter(|l| l.starts_with('{'))
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad JSON line ({e}): {l}")))
+        .collect()
+}
+
+pub fn path_str(p: &Path) -> String {
+    p.display().to_string()
+}
