@@ -1,0 +1,119 @@
+//! Redis going away: connect timeouts, publishes during an outage, a restart
+//! mid-run, and dropping an exporter without shutdown.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::{spawn_answering, within, RedisServer};
+use state_signals::{Error, Reply, ResultCode, SignalExporter, SignalResponder};
+
+#[tokio::test]
+async fn connecting_to_a_missing_server_fails_after_the_timeout() {
+    let mut server = RedisServer::start();
+    let url = server.url();
+    server.stop();
+    let started = Instant::now();
+    let err = within(
+        SignalExporter::builder("bench")
+            .url(url.replace("127.0.0.1", "u:s3cret@127.0.0.1"))
+            .connect_timeout(Some(Duration::from_millis(1500)))
+            .connect(),
+    )
+    .await
+    .unwrap_err();
+    let waited = started.elapsed();
+    assert!(matches!(err, Error::Connect { .. }), "{err}");
+    assert!(waited >= Duration::from_secs(1) && waited < Duration::from_secs(4), "{waited:?}");
+    let text = format!("{err} {err:?}");
+    assert!(text.contains("cannot reach Redis at redis://u:***@127.0.0.1"), "{text}");
+    assert!(!text.contains("s3cret"), "password leaked: {text}");
+}
+
+#[tokio::test]
+async fn a_server_that_appears_during_the_connect_timeout_is_reached() {
+    let mut server = RedisServer::start();
+    server.stop();
+    let url = server.url();
+    let connect = SignalResponder::builder()
+        .url(url)
+        .connect_timeout(Some(Duration::from_secs(10)))
+        .connect();
+    let (responder, ()) = within(async {
+        tokio::join!(connect, async {
+            tokio::time::sleep(Duration::from_millis(1200)).await;
+            server.restart();
+        })
+    })
+    .await;
+    responder.unwrap();
+}
+
+#[tokio::test]
+async fn a_wrong_password_fails_at_once_without_showing_it() {
+    let server = RedisServer::start_with(&["--requirepass", "right"]);
+    let started = Instant::now();
+    let err = within(
+        SignalResponder::builder()
+            .url(server.url().replace("127.0.0.1", ":wrong-s3cret@127.0.0.1"))
+            .connect(),
+    )
+    .await
+    .unwrap_err();
+    assert!(started.elapsed() < Duration::from_secs(5), "auth errors are not retried");
+    let text = format!("{err} {err:?}");
+    assert!(!text.contains("wrong-s3cret"), "{text}");
+    let ok = within(SignalResponder::builder().url(server.url().replace("127.0.0.1", ":right@127.0.0.1")).connect()).await;
+    assert!(ok.is_ok(), "{ok:?}");
+}
+
+#[tokio::test]
+async fn both_sides_survive_a_redis_restart() {
+    let mut server = RedisServer::start();
+    let responder = within(server.responder().responder_id("r").connect()).await.unwrap();
+    spawn_answering(responder, |_| Some(Reply::success()));
+    let exporter = within(
+        server
+            .exporter("bench")
+            .command_timeout(Duration::from_secs(1))
+            .connect(),
+    )
+    .await
+    .unwrap();
+    within(exporter.initialize_and_wait(1, ["start"])).await.unwrap();
+    assert!(within(exporter.publish_signal("start")).await.unwrap().all_succeeded());
+
+    server.stop();
+    // During the outage a publish fails or reports its missing responder
+    // within its timeout: it never hangs.
+    let started = Instant::now();
+    match within(exporter.publish_signal("start").timeout(Duration::from_secs(3))).await {
+        Ok(report) => assert_eq!(report.code, ResultCode::SomeMissing),
+        Err(err) => assert!(matches!(err, Error::Redis { .. } | Error::CommandTimeout { .. }), "{err}"),
+    }
+    assert!(started.elapsed() < Duration::from_secs(4));
+
+    server.restart();
+    // Both sides resubscribe by themselves.
+    server.wait_numsub("event-signal-pubsub", 1).await;
+    server.wait_numsub("event-signal-response", 1).await;
+    let report = within(exporter.publish_signal("start")).await.unwrap();
+    assert_eq!(report.code, ResultCode::AllSucceeded, "{report:?}");
+    assert_eq!(exporter.subscribers(), ["r"], "the subscriber set outlives the restart");
+}
+
+#[tokio::test]
+async fn dropping_an_exporter_without_shutdown_closes_everything() {
+    let server = RedisServer::start();
+    let exporter = within(server.exporter("bench").connect()).await.unwrap();
+    within(exporter.initialize(["start"])).await.unwrap();
+    assert_eq!(server.numsub("event-signal-response").await, 1);
+    drop(exporter);
+    // Its subscription (and connection) goes away with it.
+    within(async {
+        while server.numsub("event-signal-response").await > 0 {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await;
+}
