@@ -24,9 +24,15 @@ async fn connecting_to_a_missing_server_fails_after_the_timeout() {
     .unwrap_err();
     let waited = started.elapsed();
     assert!(matches!(err, Error::Connect { .. }), "{err}");
-    assert!(waited >= Duration::from_secs(1) && waited < Duration::from_secs(4), "{waited:?}");
+    assert!(
+        waited >= Duration::from_secs(1) && waited < Duration::from_secs(4),
+        "{waited:?}"
+    );
     let text = format!("{err} {err:?}");
-    assert!(text.contains("cannot reach Redis at redis://u:***@127.0.0.1"), "{text}");
+    assert!(
+        text.contains("cannot reach Redis at redis://u:***@127.0.0.1"),
+        "{text}"
+    );
     assert!(!text.contains("s3cret"), "password leaked: {text}");
 }
 
@@ -60,17 +66,27 @@ async fn a_wrong_password_fails_at_once_without_showing_it() {
     )
     .await
     .unwrap_err();
-    assert!(started.elapsed() < Duration::from_secs(5), "auth errors are not retried");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "auth errors are not retried"
+    );
     let text = format!("{err} {err:?}");
     assert!(!text.contains("wrong-s3cret"), "{text}");
-    let ok = within(SignalResponder::builder().url(server.url().replace("127.0.0.1", ":right@127.0.0.1")).connect()).await;
+    let ok = within(
+        SignalResponder::builder()
+            .url(server.url().replace("127.0.0.1", ":right@127.0.0.1"))
+            .connect(),
+    )
+    .await;
     assert!(ok.is_ok(), "{ok:?}");
 }
 
 #[tokio::test]
 async fn both_sides_survive_a_redis_restart() {
     let mut server = RedisServer::start();
-    let responder = within(server.responder().responder_id("r").connect()).await.unwrap();
+    let responder = within(server.responder().responder_id("r").connect())
+        .await
+        .unwrap();
     spawn_answering(responder, |_| Some(Reply::success()));
     let exporter = within(
         server
@@ -80,16 +96,30 @@ async fn both_sides_survive_a_redis_restart() {
     )
     .await
     .unwrap();
-    within(exporter.initialize_and_wait(1, ["start"])).await.unwrap();
-    assert!(within(exporter.publish_signal("start")).await.unwrap().all_succeeded());
+    within(exporter.initialize_and_wait(1, ["start"]))
+        .await
+        .unwrap();
+    assert!(within(exporter.publish_signal("start"))
+        .await
+        .unwrap()
+        .all_succeeded());
 
     server.stop();
     // During the outage a publish fails or reports its missing responder
     // within its timeout: it never hangs.
     let started = Instant::now();
-    match within(exporter.publish_signal("start").timeout(Duration::from_secs(3))).await {
+    match within(
+        exporter
+            .publish_signal("start")
+            .timeout(Duration::from_secs(3)),
+    )
+    .await
+    {
         Ok(report) => assert_eq!(report.code, ResultCode::SomeMissing),
-        Err(err) => assert!(matches!(err, Error::Redis { .. } | Error::CommandTimeout { .. }), "{err}"),
+        Err(err) => assert!(
+            matches!(err, Error::Redis { .. } | Error::CommandTimeout { .. }),
+            "{err}"
+        ),
     }
     assert!(started.elapsed() < Duration::from_secs(4));
 
@@ -99,7 +129,11 @@ async fn both_sides_survive_a_redis_restart() {
     server.wait_numsub("event-signal-response", 1).await;
     let report = within(exporter.publish_signal("start")).await.unwrap();
     assert_eq!(report.code, ResultCode::AllSucceeded, "{report:?}");
-    assert_eq!(exporter.subscribers(), ["r"], "the subscriber set outlives the restart");
+    assert_eq!(
+        exporter.subscribers(),
+        ["r"],
+        "the subscriber set outlives the restart"
+    );
 }
 
 #[tokio::test]

@@ -25,36 +25,58 @@ const HOSTILE: [&[u8]; 9] = [
 async fn hostile_responses_do_not_stop_the_exporter_or_fool_a_publish() {
     let server = RedisServer::start();
     let mut wire = server.raw_subscriber("event-signal-pubsub").await;
-    let good = within(server.responder().responder_id("good").connect()).await.unwrap();
-    spawn_answering(good, |_| Some(Reply::success()));
-    let exporter = within(server.exporter("bench").connect()).await.unwrap();
-    within(exporter.initialize_and_wait(1, ["start"]).expected_responders(["absent"]))
+    let good = within(server.responder().responder_id("good").connect())
         .await
         .unwrap();
+    spawn_answering(good, |_| Some(Reply::success()));
+    let exporter = within(server.exporter("bench").connect()).await.unwrap();
+    within(
+        exporter
+            .initialize_and_wait(1, ["start"])
+            .expected_responders(["absent"]),
+    )
+    .await
+    .unwrap();
     next_json(&mut wire).await;
     let pid = exporter.publisher_id().to_owned();
-    let publish = exporter.publish_signal("start").timeout(Duration::from_millis(700));
+    let publish = exporter
+        .publish_signal("start")
+        .timeout(Duration::from_millis(700));
     let inject = async {
         next_json(&mut wire).await;
         for payload in HOSTILE {
             server.publish_raw("event-signal-response", payload).await;
         }
         // The missing responder's answer, with a wrongly typed ras: skipped.
-        let bad = format!(r#"{{"responder_id":"absent","publisher_id":"{pid}","event":"start","ras":"1"}}"#);
+        let bad = format!(
+            r#"{{"responder_id":"absent","publisher_id":"{pid}","event":"start","ras":"1"}}"#
+        );
         server.publish_raw("event-signal-response", bad).await;
     };
     let (report, ()) = within(async { tokio::join!(publish.into_future(), inject) }).await;
     let report = report.unwrap();
-    assert_eq!(report.code, ResultCode::SomeMissing, "not fooled into success");
+    assert_eq!(
+        report.code,
+        ResultCode::SomeMissing,
+        "not fooled into success"
+    );
     assert_eq!(report.missing.iter().collect::<Vec<_>>(), ["absent"]);
 
     // The listener still works: a new subscriber joins, answers are collected.
-    let late = within(server.responder().responder_id("late").connect()).await.unwrap();
-    spawn_answering(late, |_| Some(Reply::success()));
-    within(exporter.initialize_and_wait(3, ["start"])).await.unwrap();
-    let report = within(exporter.publish_signal("start").timeout(Duration::from_millis(700)))
+    let late = within(server.responder().responder_id("late").connect())
         .await
         .unwrap();
+    spawn_answering(late, |_| Some(Reply::success()));
+    within(exporter.initialize_and_wait(3, ["start"]))
+        .await
+        .unwrap();
+    let report = within(
+        exporter
+            .publish_signal("start")
+            .timeout(Duration::from_millis(700)),
+    )
+    .await
+    .unwrap();
     assert_eq!(report.succeeded().collect::<Vec<_>>(), ["good", "late"]);
 }
 
@@ -78,7 +100,9 @@ async fn hostile_signals_do_not_stop_the_responder() {
 #[tokio::test]
 async fn payloads_over_the_cap_are_skipped_and_large_ones_under_it_accepted() {
     let server = RedisServer::start();
-    let responder = within(server.responder().max_payload(64 * 1024).connect()).await.unwrap();
+    let responder = within(server.responder().max_payload(64 * 1024).connect())
+        .await
+        .unwrap();
     let mut signals = responder.signals();
     let big = |event: &str, size: usize| {
         format!(
@@ -86,18 +110,31 @@ async fn payloads_over_the_cap_are_skipped_and_large_ones_under_it_accepted() {
             "x".repeat(size)
         )
     };
-    server.publish_raw("event-signal-pubsub", big("too-big", 100 * 1024)).await;
-    server.publish_raw("event-signal-pubsub", big("fits", 60 * 1024)).await;
+    server
+        .publish_raw("event-signal-pubsub", big("too-big", 100 * 1024))
+        .await;
+    server
+        .publish_raw("event-signal-pubsub", big("fits", 60 * 1024))
+        .await;
     let signal = within(signals.next()).await.unwrap();
     assert_eq!(signal.event, "fits");
-    assert_eq!(signal.metadata.unwrap()["blob"].as_str().unwrap().len(), 60 * 1024);
+    assert_eq!(
+        signal.metadata.unwrap()["blob"].as_str().unwrap().len(),
+        60 * 1024
+    );
 
     // The default cap (4 MiB) accepts a 3 MiB signal end to end.
     let default = within(server.responder().connect()).await.unwrap();
     let mut signals = default.signals();
-    server.publish_raw("event-signal-pubsub", big("three-mib", 3 << 20)).await;
-    server.publish_raw("event-signal-pubsub", big("five-mib", 5 << 20)).await;
-    server.publish_raw("event-signal-pubsub", big("small", 1)).await;
+    server
+        .publish_raw("event-signal-pubsub", big("three-mib", 3 << 20))
+        .await;
+    server
+        .publish_raw("event-signal-pubsub", big("five-mib", 5 << 20))
+        .await;
+    server
+        .publish_raw("event-signal-pubsub", big("small", 1))
+        .await;
     assert_eq!(within(signals.next()).await.unwrap().event, "three-mib");
     assert_eq!(within(signals.next()).await.unwrap().event, "small");
 }
@@ -106,11 +143,17 @@ async fn payloads_over_the_cap_are_skipped_and_large_ones_under_it_accepted() {
 async fn oversized_responses_are_skipped_by_the_exporter() {
     let server = RedisServer::start();
     let mut wire = server.raw_subscriber("event-signal-pubsub").await;
-    let exporter = within(server.exporter("bench").max_payload(1024).connect()).await.unwrap();
-    within(exporter.initialize(["start"]).expected_responders(["r"])).await.unwrap();
+    let exporter = within(server.exporter("bench").max_payload(1024).connect())
+        .await
+        .unwrap();
+    within(exporter.initialize(["start"]).expected_responders(["r"]))
+        .await
+        .unwrap();
     next_json(&mut wire).await;
     let pid = exporter.publisher_id().to_owned();
-    let publish = exporter.publish_signal("start").timeout(Duration::from_millis(500));
+    let publish = exporter
+        .publish_signal("start")
+        .timeout(Duration::from_millis(500));
     let inject = async {
         next_json(&mut wire).await;
         let answer = format!(

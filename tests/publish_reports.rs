@@ -12,8 +12,12 @@ const EVENTS: [&str; 2] = ["benchmark-start", "benchmark-stop"];
 #[tokio::test]
 async fn all_success_one_failure_and_one_missing_name_the_right_ids() {
     let server = RedisServer::start();
-    let ok = within(server.responder().responder_id("ok").connect()).await.unwrap();
-    let picky = within(server.responder().responder_id("picky").connect()).await.unwrap();
+    let ok = within(server.responder().responder_id("ok").connect())
+        .await
+        .unwrap();
+    let picky = within(server.responder().responder_id("picky").connect())
+        .await
+        .unwrap();
     spawn_answering(ok, |_| Some(Reply::success().with_message("done")));
     spawn_answering(picky, |event| {
         Some(if event == "benchmark-stop" {
@@ -23,25 +27,38 @@ async fn all_success_one_failure_and_one_missing_name_the_right_ids() {
         })
     });
     let exporter = within(server.exporter("bench").connect()).await.unwrap();
-    within(exporter.initialize_and_wait(2, EVENTS)).await.unwrap();
+    within(exporter.initialize_and_wait(2, EVENTS))
+        .await
+        .unwrap();
     assert_eq!(exporter.subscribers(), ["ok", "picky"]);
 
-    let report = within(exporter.publish_signal("benchmark-start")).await.unwrap();
+    let report = within(exporter.publish_signal("benchmark-start"))
+        .await
+        .unwrap();
     assert_eq!(report.code, ResultCode::AllSucceeded);
     assert_eq!(report.answers.len(), 2);
     assert_eq!(report.messages().collect::<Vec<_>>(), [("ok", "done")]);
     assert_eq!(report.receivers, 2);
 
-    let report = within(exporter.publish_signal("benchmark-stop")).await.unwrap();
+    let report = within(exporter.publish_signal("benchmark-stop"))
+        .await
+        .unwrap();
     assert_eq!(report.code, ResultCode::SomeFailed);
-    assert_eq!(report.failed().collect::<Vec<_>>(), [("picky", Ras::new(7))]);
+    assert_eq!(
+        report.failed().collect::<Vec<_>>(),
+        [("picky", Ras::new(7))]
+    );
     assert_eq!(report.succeeded().collect::<Vec<_>>(), ["ok"]);
     assert!(report.messages().any(|m| m == ("picky", "disk full")));
 
     // A third subscriber that never answers anything but initialization.
-    let silent = within(server.responder().responder_id("silent").connect()).await.unwrap();
+    let silent = within(server.responder().responder_id("silent").connect())
+        .await
+        .unwrap();
     spawn_answering(silent, |_| None);
-    within(exporter.initialize_and_wait(3, EVENTS)).await.unwrap();
+    within(exporter.initialize_and_wait(3, EVENTS))
+        .await
+        .unwrap();
     let report = within(
         exporter
             .publish_signal("benchmark-stop")
@@ -51,7 +68,11 @@ async fn all_success_one_failure_and_one_missing_name_the_right_ids() {
     .unwrap();
     assert_eq!(report.code, ResultCode::SomeMissing);
     assert_eq!(report.missing.iter().collect::<Vec<_>>(), ["silent"]);
-    assert_eq!(report.failed().count(), 1, "failures are still reported with missing ones");
+    assert_eq!(
+        report.failed().count(),
+        1,
+        "failures are still reported with missing ones"
+    );
     assert!(report.elapsed >= Duration::from_millis(500));
 }
 
@@ -66,26 +87,45 @@ async fn legal_illegal_and_reserved_events() {
         Err(Error::NoLegalEvents)
     ));
     for reserved in ["initialization", "shutdown"] {
-        let err = within(exporter.initialize(["a", reserved])).await.unwrap_err();
-        assert!(matches!(err, Error::ReservedEvent { ref event, .. } if event == reserved), "{err}");
+        let err = within(exporter.initialize(["a", reserved]))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, Error::ReservedEvent { ref event, .. } if event == reserved),
+            "{err}"
+        );
     }
     within(exporter.initialize(EVENTS)).await.unwrap();
-    assert_eq!(common::next_json(&mut wire).await["event"], "initialization");
+    assert_eq!(
+        common::next_json(&mut wire).await["event"],
+        "initialization"
+    );
 
     for reserved in ["initialization", "shutdown"] {
         let err = within(exporter.publish_signal(reserved)).await.unwrap_err();
         assert!(matches!(err, Error::ReservedEvent { .. }), "{err}");
         assert!(err.to_string().contains("reserved"), "{err}");
     }
-    let err = within(exporter.publish_signal("benchmark-pause")).await.unwrap_err();
+    let err = within(exporter.publish_signal("benchmark-pause"))
+        .await
+        .unwrap_err();
     assert!(
         matches!(err, Error::IllegalEvent { ref event, ref legal } if event == "benchmark-pause" && legal.len() == 2),
         "{err}"
     );
     // Nothing was published for the refused calls.
-    let report = within(exporter.publish_signal("benchmark-start")).await.unwrap();
-    assert_eq!(report.code, ResultCode::AllSucceeded, "no subscribers: success at once");
-    assert_eq!(common::next_json(&mut wire).await["event"], "benchmark-start");
+    let report = within(exporter.publish_signal("benchmark-start"))
+        .await
+        .unwrap();
+    assert_eq!(
+        report.code,
+        ResultCode::AllSucceeded,
+        "no subscribers: success at once"
+    );
+    assert_eq!(
+        common::next_json(&mut wire).await["event"],
+        "benchmark-start"
+    );
 }
 
 #[tokio::test]
@@ -95,7 +135,9 @@ async fn publish_before_initialize_checks_nothing_and_waits_for_nobody() {
     spawn_answering(responder, |_| Some(Reply::success()));
     let exporter = within(server.exporter("bench").connect()).await.unwrap();
     let mut wire = server.raw_subscriber("event-signal-pubsub").await;
-    let report = within(exporter.publish_signal("anything-goes")).await.unwrap();
+    let report = within(exporter.publish_signal("anything-goes"))
+        .await
+        .unwrap();
     assert_eq!(report.code, ResultCode::AllSucceeded);
     assert!(report.answers.is_empty());
     assert_eq!(report.receivers, 2, "the responder and the raw subscriber");
@@ -108,16 +150,28 @@ async fn publish_before_initialize_checks_nothing_and_waits_for_nobody() {
 async fn fail_fast_when_no_client_receives_the_signal() {
     let server = RedisServer::start();
     let exporter = within(server.exporter("bench").connect()).await.unwrap();
-    within(exporter.initialize(EVENTS).expected_responders(["gone-1", "gone-2"]))
-        .await
-        .unwrap();
-    let report = within(exporter.publish_signal("benchmark-start").timeout(Duration::from_secs(30)))
-        .await
-        .unwrap();
+    within(
+        exporter
+            .initialize(EVENTS)
+            .expected_responders(["gone-1", "gone-2"]),
+    )
+    .await
+    .unwrap();
+    let report = within(
+        exporter
+            .publish_signal("benchmark-start")
+            .timeout(Duration::from_secs(30)),
+    )
+    .await
+    .unwrap();
     assert_eq!(report.code, ResultCode::SomeMissing);
     assert_eq!(report.receivers, 0);
     assert_eq!(report.missing.len(), 2);
-    assert!(report.elapsed < Duration::from_secs(5), "took {:?}", report.elapsed);
+    assert!(
+        report.elapsed < Duration::from_secs(5),
+        "took {:?}",
+        report.elapsed
+    );
 }
 
 #[tokio::test]
@@ -126,25 +180,45 @@ async fn unknown_and_duplicate_responders_do_not_count() {
     let exporter = within(server.exporter("bench").connect()).await.unwrap();
     // A raw subscriber on the signal channel keeps PUBLISH's count above 0.
     let mut wire = server.raw_subscriber("event-signal-pubsub").await;
-    within(exporter.initialize(EVENTS).expected_responders(["a", "b"])).await.unwrap();
+    within(exporter.initialize(EVENTS).expected_responders(["a", "b"]))
+        .await
+        .unwrap();
     common::next_json(&mut wire).await;
     let pid = exporter.publisher_id().to_owned();
 
     let answer = |id: &str, ras: &str| {
-        format!(r#"{{"responder_id":"{id}","publisher_id":"{pid}","event":"benchmark-start","ras":{ras}}}"#)
+        format!(
+            r#"{{"responder_id":"{id}","publisher_id":"{pid}","event":"benchmark-start","ras":{ras}}}"#
+        )
     };
-    let publish = exporter.publish_signal("benchmark-start").timeout(Duration::from_millis(800));
+    let publish = exporter
+        .publish_signal("benchmark-start")
+        .timeout(Duration::from_millis(800));
     let inject = async {
         common::next_json(&mut wire).await; // the signal is out
-        server.publish_raw("event-signal-response", answer("stranger", "1")).await;
-        server.publish_raw("event-signal-response", answer("a", "1")).await;
-        server.publish_raw("event-signal-response", answer("a", "0")).await; // duplicate
+        server
+            .publish_raw("event-signal-response", answer("stranger", "1"))
+            .await;
+        server
+            .publish_raw("event-signal-response", answer("a", "1"))
+            .await;
+        server
+            .publish_raw("event-signal-response", answer("a", "0"))
+            .await; // duplicate
     };
     let (report, ()) = within(async { tokio::join!(publish.into_future(), inject) }).await;
     let report = report.unwrap();
     assert_eq!(report.code, ResultCode::SomeMissing);
-    assert_eq!(report.answers.keys().collect::<Vec<_>>(), ["a"], "the stranger is not counted");
-    assert_eq!(report.answers["a"].ras, Ras::SUCCESS, "the duplicate does not overwrite");
+    assert_eq!(
+        report.answers.keys().collect::<Vec<_>>(),
+        ["a"],
+        "the stranger is not counted"
+    );
+    assert_eq!(
+        report.answers["a"].ras,
+        Ras::SUCCESS,
+        "the duplicate does not overwrite"
+    );
     assert_eq!(report.missing.iter().collect::<Vec<_>>(), ["b"]);
 }
 
@@ -153,7 +227,9 @@ async fn ras_true_and_null_count_as_python_counts_them() {
     let server = RedisServer::start();
     let exporter = within(server.exporter("bench").connect()).await.unwrap();
     let mut wire = server.raw_subscriber("event-signal-pubsub").await;
-    within(exporter.initialize(EVENTS).expected_responders(["t", "n"])).await.unwrap();
+    within(exporter.initialize(EVENTS).expected_responders(["t", "n"]))
+        .await
+        .unwrap();
     common::next_json(&mut wire).await;
     let pid = exporter.publisher_id().to_owned();
     let publish = exporter.publish_signal("benchmark-stop");
@@ -176,10 +252,14 @@ async fn ras_true_and_null_count_as_python_counts_them() {
 #[tokio::test]
 async fn overlapping_publishes_are_serialized() {
     let server = RedisServer::start();
-    let responder = within(server.responder().responder_id("r").connect()).await.unwrap();
+    let responder = within(server.responder().responder_id("r").connect())
+        .await
+        .unwrap();
     spawn_answering(responder, |_| Some(Reply::success()));
     let exporter = within(server.exporter("bench").connect()).await.unwrap();
-    within(exporter.initialize_and_wait(1, EVENTS)).await.unwrap();
+    within(exporter.initialize_and_wait(1, EVENTS))
+        .await
+        .unwrap();
     let (a, b) = within(async {
         tokio::join!(
             exporter.publish_signal("benchmark-start").into_future(),

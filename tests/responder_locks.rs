@@ -18,7 +18,11 @@ async fn locks_filter_by_publisher_and_tag_until_unlocked() {
     let mut signals = responder.signals();
     let send = |p: &'static str, t: &'static str, e: &'static str| {
         let server = &server;
-        async move { server.publish_raw("event-signal-pubsub", signal(p, t, e)).await }
+        async move {
+            server
+                .publish_raw("event-signal-pubsub", signal(p, t, e))
+                .await
+        }
     };
 
     responder.lock_id("p1");

@@ -15,7 +15,9 @@ const EVENTS: [&str; 1] = ["start"];
 async fn expected_responders_match_a_fixed_responder_id() {
     let server = RedisServer::start();
     let exporter = within(server.exporter("bench").connect()).await.unwrap();
-    let responder = within(server.responder().responder_id("collector-a").connect()).await.unwrap();
+    let responder = within(server.responder().responder_id("collector-a").connect())
+        .await
+        .unwrap();
     // Never answers initialization: it is expected, not subscribed.
     tokio::spawn({
         let responder = responder.clone();
@@ -28,9 +30,13 @@ async fn expected_responders_match_a_fixed_responder_id() {
             }
         }
     });
-    within(exporter.initialize_and_wait(1, EVENTS).expected_responders(["collector-a"]))
-        .await
-        .unwrap();
+    within(
+        exporter
+            .initialize_and_wait(1, EVENTS)
+            .expected_responders(["collector-a"]),
+    )
+    .await
+    .unwrap();
     assert_eq!(exporter.subscribers(), ["collector-a"]);
     let report = within(exporter.publish_signal("start")).await.unwrap();
     assert_eq!(report.code, ResultCode::AllSucceeded);
@@ -46,19 +52,35 @@ async fn late_joiners_and_repeated_answers() {
     assert_eq!(exporter.subscriber_count(), 0);
     // A responder that starts after initialize joins by answering the
     // exporter's initialization whenever it learns the publisher id.
-    let late = within(server.responder().responder_id("late").connect()).await.unwrap();
+    let late = within(server.responder().responder_id("late").connect())
+        .await
+        .unwrap();
     for _ in 0..3 {
-        within(late.respond(exporter.publisher_id(), "initialization", Reply::ack())).await.unwrap();
+        within(late.respond(exporter.publisher_id(), "initialization", Reply::ack()))
+            .await
+            .unwrap();
     }
     // An answer with a ras subscribes too.
-    within(late.respond(exporter.publisher_id(), "initialization", Reply::success())).await.unwrap();
+    within(late.respond(exporter.publisher_id(), "initialization", Reply::success()))
+        .await
+        .unwrap();
     assert_eq!(next_joined(&mut events).await, "late");
     assert_eq!(exporter.subscriber_count(), 1);
     // An answer to another exporter subscribes nobody here.
-    within(late.respond("someone-else", "initialization", Reply::ack())).await.unwrap();
-    let other = within(server.responder().responder_id("other").connect()).await.unwrap();
-    within(other.respond(exporter.publisher_id(), "initialization", Reply::ack())).await.unwrap();
-    assert_eq!(next_joined(&mut events).await, "other", "repeated answers added nobody twice");
+    within(late.respond("someone-else", "initialization", Reply::ack()))
+        .await
+        .unwrap();
+    let other = within(server.responder().responder_id("other").connect())
+        .await
+        .unwrap();
+    within(other.respond(exporter.publisher_id(), "initialization", Reply::ack()))
+        .await
+        .unwrap();
+    assert_eq!(
+        next_joined(&mut events).await,
+        "other",
+        "repeated answers added nobody twice"
+    );
     assert_eq!(exporter.subscribers(), ["late", "other"]);
 }
 
@@ -66,25 +88,39 @@ async fn late_joiners_and_repeated_answers() {
 async fn initialize_and_wait_returns_when_the_count_is_reached() {
     let server = RedisServer::start();
     for i in 0..3 {
-        let r = within(server.responder().responder_id(format!("r{i}")).connect()).await.unwrap();
+        let r = within(server.responder().responder_id(format!("r{i}")).connect())
+            .await
+            .unwrap();
         spawn_answering(r, |_| Some(Reply::success()));
     }
     let exporter = within(server.exporter("bench").connect()).await.unwrap();
-    within(exporter.initialize_and_wait(3, EVENTS)).await.unwrap();
+    within(exporter.initialize_and_wait(3, EVENTS))
+        .await
+        .unwrap();
     assert_eq!(exporter.subscriber_count(), 3);
 }
 
 #[tokio::test]
 async fn initialize_and_wait_times_out_with_counts_and_stays_initialized() {
     let server = RedisServer::start();
-    let r = within(server.responder().responder_id("only").connect()).await.unwrap();
+    let r = within(server.responder().responder_id("only").connect())
+        .await
+        .unwrap();
     spawn_answering(r, |_| Some(Reply::success()));
     let exporter = within(server.exporter("bench").connect()).await.unwrap();
-    let err = within(exporter.initialize_and_wait(2, EVENTS).timeout(Duration::from_millis(400)))
-        .await
-        .unwrap_err();
+    let err = within(
+        exporter
+            .initialize_and_wait(2, EVENTS)
+            .timeout(Duration::from_millis(400)),
+    )
+    .await
+    .unwrap_err();
     match err {
-        Error::SubscribersTimeout { expected, arrived, waited } => {
+        Error::SubscribersTimeout {
+            expected,
+            arrived,
+            waited,
+        } => {
             assert_eq!((expected, arrived), (2, 1));
             assert!(waited >= Duration::from_millis(400));
         }
@@ -92,8 +128,12 @@ async fn initialize_and_wait_times_out_with_counts_and_stays_initialized() {
     }
     assert!(exporter.is_initialized());
     // A late subscriber still joins.
-    let late = within(server.responder().responder_id("late").connect()).await.unwrap();
-    within(late.respond(exporter.publisher_id(), "initialization", Reply::ack())).await.unwrap();
+    let late = within(server.responder().responder_id("late").connect())
+        .await
+        .unwrap();
+    within(late.respond(exporter.publisher_id(), "initialization", Reply::ack()))
+        .await
+        .unwrap();
     let mut count = exporter.subscriber_count();
     let mut events = exporter.events();
     while count < 2 {
@@ -109,12 +149,21 @@ async fn periodic_republish_reaches_responders_that_start_late() {
     let exporter = within(server.exporter("bench").connect()).await.unwrap();
     let late_start = async {
         tokio::time::sleep(Duration::from_millis(300)).await;
-        let r = server.responder().responder_id("late").connect().await.unwrap();
+        let r = server
+            .responder()
+            .responder_id("late")
+            .connect()
+            .await
+            .unwrap();
         spawn_answering(r, |_| Some(Reply::success()));
     };
     let (waited, ()) = within(async {
         tokio::join!(
-            exporter.initialize_and_wait(1, EVENTS).periodic(true).timeout(Duration::from_secs(5)).into_future(),
+            exporter
+                .initialize_and_wait(1, EVENTS)
+                .periodic(true)
+                .timeout(Duration::from_secs(5))
+                .into_future(),
             late_start
         )
     })
@@ -129,17 +178,28 @@ async fn without_periodic_a_late_responder_is_not_reached() {
     let exporter = within(server.exporter("bench").connect()).await.unwrap();
     let late_start = async {
         tokio::time::sleep(Duration::from_millis(200)).await;
-        let r = server.responder().responder_id("late").connect().await.unwrap();
+        let r = server
+            .responder()
+            .responder_id("late")
+            .connect()
+            .await
+            .unwrap();
         spawn_answering(r, |_| Some(Reply::success()));
     };
     let (waited, ()) = within(async {
         tokio::join!(
-            exporter.initialize_and_wait(1, EVENTS).timeout(Duration::from_millis(1500)).into_future(),
+            exporter
+                .initialize_and_wait(1, EVENTS)
+                .timeout(Duration::from_millis(1500))
+                .into_future(),
             late_start
         )
     })
     .await;
-    assert!(matches!(waited, Err(Error::SubscribersTimeout { arrived: 0, .. })));
+    assert!(matches!(
+        waited,
+        Err(Error::SubscribersTimeout { arrived: 0, .. })
+    ));
 }
 
 #[tokio::test]
@@ -148,20 +208,29 @@ async fn shutdown_clears_subscribers_and_stops_accepting() {
     let mut wire = server.raw_subscriber("event-signal-pubsub").await;
     let exporter = within(server.exporter("bench").connect()).await.unwrap();
     let mut events = exporter.events();
-    within(exporter.initialize(EVENTS).expected_responders(["x"])).await.unwrap();
+    within(exporter.initialize(EVENTS).expected_responders(["x"]))
+        .await
+        .unwrap();
     common::next_json(&mut wire).await;
     within(exporter.shutdown()).await.unwrap();
     assert_eq!(common::next_json(&mut wire).await["event"], "shutdown");
     assert_eq!(exporter.subscriber_count(), 0);
     assert!(!exporter.is_initialized());
     let answer = |id: &str| {
-        format!(r#"{{"responder_id":"{id}","publisher_id":"{}","event":"initialization"}}"#, exporter.publisher_id())
+        format!(
+            r#"{{"responder_id":"{id}","publisher_id":"{}","event":"initialization"}}"#,
+            exporter.publisher_id()
+        )
     };
     // Answered after shutdown: ignored. Then, initialized again, a marker
     // answer that Redis delivers after the first one joins alone.
-    server.publish_raw("event-signal-response", answer("ghost")).await;
+    server
+        .publish_raw("event-signal-response", answer("ghost"))
+        .await;
     within(exporter.initialize(EVENTS)).await.unwrap();
-    server.publish_raw("event-signal-response", answer("marker")).await;
+    server
+        .publish_raw("event-signal-response", answer("marker"))
+        .await;
     assert_eq!(next_joined(&mut events).await, "x");
     assert_eq!(next_joined(&mut events).await, "marker");
     assert_eq!(exporter.subscribers(), ["marker"]);
@@ -171,16 +240,26 @@ async fn shutdown_clears_subscribers_and_stops_accepting() {
 async fn progress_events_report_answers_as_they_arrive() {
     let server = RedisServer::start();
     for i in 0..2 {
-        let r = within(server.responder().responder_id(format!("r{i}")).connect()).await.unwrap();
+        let r = within(server.responder().responder_id(format!("r{i}")).connect())
+            .await
+            .unwrap();
         spawn_answering(r, |_| Some(Reply::success()));
     }
     let exporter = within(server.exporter("bench").connect()).await.unwrap();
-    within(exporter.initialize_and_wait(2, EVENTS)).await.unwrap();
+    within(exporter.initialize_and_wait(2, EVENTS))
+        .await
+        .unwrap();
     let mut events = exporter.events();
     within(exporter.publish_signal("start")).await.unwrap();
     let mut answered = Vec::new();
     while let Ok(event) = events.try_recv() {
-        if let ExporterEvent::Answered { answered: n, expected, event, .. } = event {
+        if let ExporterEvent::Answered {
+            answered: n,
+            expected,
+            event,
+            ..
+        } = event
+        {
             assert_eq!((expected, event.as_str()), (2, "start"));
             answered.push(n);
         }
@@ -193,7 +272,9 @@ use std::future::IntoFuture;
 /// The id of the next subscriber to join, skipping other events.
 async fn next_joined(events: &mut tokio::sync::broadcast::Receiver<ExporterEvent>) -> String {
     loop {
-        if let ExporterEvent::SubscriberJoined { responder_id, .. } = within(events.recv()).await.unwrap() {
+        if let ExporterEvent::SubscriberJoined { responder_id, .. } =
+            within(events.recv()).await.unwrap()
+        {
             return responder_id;
         }
     }

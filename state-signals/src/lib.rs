@@ -41,7 +41,10 @@
 //! re-established and resubscribed, and malformed payloads are logged with
 //! `tracing` and skipped, never a panic.
 #![warn(missing_docs)]
-#![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+#![cfg_attr(
+    not(test),
+    warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
 
 mod error;
 mod exporter;

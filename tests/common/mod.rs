@@ -9,7 +9,9 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use futures_util::StreamExt;
-use state_signals::{SignalExporter, SignalExporterBuilder, SignalResponder, SignalResponderBuilder};
+use state_signals::{
+    SignalExporter, SignalExporterBuilder, SignalResponder, SignalResponderBuilder,
+};
 use tokio::sync::mpsc;
 
 /// Every network await in the tests sits under this, so a hang fails in seconds.
@@ -54,7 +56,14 @@ impl RedisServer {
     fn spawn(&mut self) -> bool {
         let child = Command::new("redis-server")
             .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
-            .args(["--save", "", "--appendonly", "no", "--dir", &std::env::temp_dir().display().to_string()])
+            .args([
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                &std::env::temp_dir().display().to_string(),
+            ])
             .args(&self.extra_args)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -261,7 +270,10 @@ pub fn python() -> PathBuf {
         .expect("create the venv lock file");
     lock.lock().expect("lock the venv lock file");
     if !marker.exists() {
-        run(Command::new("python3").args(["-m", "venv"]).arg(&venv), "python3 -m venv .venv");
+        run(
+            Command::new("python3").args(["-m", "venv"]).arg(&venv),
+            "python3 -m venv .venv",
+        );
         run(
             Command::new(&python).args(["-m", "pip", "install", "--quiet", "state-signals==1.0.1"]),
             "pip install state-signals==1.0.1",
@@ -275,7 +287,10 @@ fn run(cmd: &mut Command, what: &str) {
     let status = cmd.status().unwrap_or_else(|e| {
         panic!("`{what}` could not run ({e}): the interop tests need python3 with venv and pip (Debian: `apt-get install python3 python3-venv python3-pip`)")
     });
-    assert!(status.success(), "`{what}` failed ({status}); the interop tests need PyPI's state-signals==1.0.1");
+    assert!(
+        status.success(),
+        "`{what}` failed ({status}); the interop tests need PyPI's state-signals==1.0.1"
+    );
 }
 
 /// A Python helper script from `tests/python`.

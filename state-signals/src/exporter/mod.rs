@@ -264,7 +264,9 @@ impl SignalExporter {
     /// Publishes one signal; returns the receiver count.
     async fn send(&self, event: &str, options: &SignalOptions) -> Result<usize> {
         let payload = self.signal(event, options).to_json();
-        self.transport.publish(self.channels.signals(), payload).await
+        self.transport
+            .publish(self.channels.signals(), payload)
+            .await
     }
 
     async fn run_initialize(
@@ -331,7 +333,9 @@ impl SignalExporter {
             }
         };
         let in_time = match timeout {
-            Some(limit) => tokio::time::timeout_at(started + limit, waited).await.is_ok(),
+            Some(limit) => tokio::time::timeout_at(started + limit, waited)
+                .await
+                .is_ok(),
             None => {
                 waited.await;
                 true
@@ -341,7 +345,11 @@ impl SignalExporter {
             return Ok(());
         }
         let arrived = self.subscriber_count();
-        tracing::error!(expected = count, arrived, "timed out waiting for subscribers");
+        tracing::error!(
+            expected = count,
+            arrived,
+            "timed out waiting for subscribers"
+        );
         Err(Error::SubscribersTimeout {
             expected: count,
             arrived,
@@ -402,7 +410,9 @@ impl SignalExporter {
             tracing::warn!(%event, subscribers = expected.len(), "no client received the signal; reporting every subscriber missing");
         } else {
             let answered = match timeout {
-                Some(limit) => tokio::time::timeout_at(started + limit, done_rx).await.is_ok(),
+                Some(limit) => tokio::time::timeout_at(started + limit, done_rx)
+                    .await
+                    .is_ok(),
                 None => done_rx.await.is_ok(),
             };
             if !answered {
@@ -458,6 +468,10 @@ fn is_reserved(event: &str) -> bool {
 fn reserved(event: &str) -> Error {
     Error::ReservedEvent {
         event: event.to_owned(),
-        method: if event == SHUTDOWN { "shutdown" } else { "initialize" },
+        method: if event == SHUTDOWN {
+            "shutdown"
+        } else {
+            "initialize"
+        },
     }
 }

@@ -56,7 +56,9 @@ impl Shared {
 
     /// Locks the state; a poisoned lock is taken over (no code panics under it).
     pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     fn emit(&self, event: impl FnOnce() -> ExporterEvent) {

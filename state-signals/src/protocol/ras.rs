@@ -82,7 +82,11 @@ impl<'de> serde::Deserialize<'de> for Ras {
             serde_json::Value::Bool(ok) => Ok(Self::from(ok)),
             serde_json::Value::Number(n) => n
                 .as_i64()
-                .or_else(|| n.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 9e15).map(|f| f as i64))
+                .or_else(|| {
+                    n.as_f64()
+                        .filter(|f| f.fract() == 0.0 && f.abs() < 9e15)
+                        .map(|f| f as i64)
+                })
                 .map(Self)
                 .ok_or_else(|| D::Error::custom(format!("ras {n} is not an integer"))),
             other => Err(D::Error::custom(format!(

@@ -87,7 +87,10 @@ mod tests {
         assert_eq!(v.as_object().unwrap().len(), 3);
         let r = Response::new("r", "p", "e", Some(Ras::new(7)), Some("m".into()));
         let v: Value = serde_json::from_str(&r.to_json()).unwrap();
-        assert_eq!((v["ras"].as_i64(), v["message"].as_str()), (Some(7), Some("m")));
+        assert_eq!(
+            (v["ras"].as_i64(), v["message"].as_str()),
+            (Some(7), Some("m"))
+        );
     }
 
     #[test]

@@ -122,7 +122,14 @@ mod tests {
         let mut signal = Signal::new("p-1", "p", "start", "h");
         assert_eq!(
             keys(&signal),
-            ["event", "process_name", "publisher_id", "runner_host", "sample_no", "tag"]
+            [
+                "event",
+                "process_name",
+                "publisher_id",
+                "runner_host",
+                "sample_no",
+                "tag"
+            ]
         );
         signal.metadata = Some(Metadata::new());
         assert_eq!(keys(&signal).len(), 7);
@@ -143,7 +150,10 @@ mod tests {
             br#"{"publisher_id":"p-1","process_name":"p","event":"e","runner_host":"h","extra":[1]}"#,
         )
         .unwrap();
-        assert_eq!((s.sample_no, s.tag.as_str(), s.metadata), (-1, DEFAULT_TAG, None));
+        assert_eq!(
+            (s.sample_no, s.tag.as_str(), s.metadata),
+            (-1, DEFAULT_TAG, None)
+        );
         let s = Signal::from_json(
             br#"{"publisher_id":"p-1","process_name":"p","event":"e","runner_host":"h","metadata":null}"#,
         )
@@ -168,12 +178,18 @@ mod tests {
             let mut payload = base.clone();
             payload[key] = value.clone();
             let text = payload.to_string();
-            assert!(Signal::from_json(text.as_bytes()).is_err(), "accepted {key} = {value}");
+            assert!(
+                Signal::from_json(text.as_bytes()).is_err(),
+                "accepted {key} = {value}"
+            );
         }
         for key in ["publisher_id", "process_name", "event", "runner_host"] {
             let mut payload = base.clone();
             payload.as_object_mut().unwrap().remove(key);
-            assert!(Signal::from_json(payload.to_string().as_bytes()).is_err(), "accepted without {key}");
+            assert!(
+                Signal::from_json(payload.to_string().as_bytes()).is_err(),
+                "accepted without {key}"
+            );
         }
         for payload in [&b"1"[..], b"[]", b"\"s\"", b"null", b"{", b"\xff\xfe", b""] {
             assert!(Signal::from_json(payload).is_err());

@@ -59,7 +59,9 @@ pub(crate) struct Inner {
 
 impl Inner {
     fn locks(&self) -> MutexGuard<'_, Locks> {
-        self.locks.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.locks
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
@@ -94,9 +96,9 @@ impl SignalResponderBuilder {
     pub async fn connect(self) -> Result<SignalResponder> {
         let (transport, pushes) = Transport::connect(&self.connect).await?;
         transport.subscribe(self.connect.channels.signals()).await?;
-        let responder_id = self.responder_id.unwrap_or_else(|| {
-            new_responder_id(&self.name.unwrap_or_else(crate::hostname))
-        });
+        let responder_id = self
+            .responder_id
+            .unwrap_or_else(|| new_responder_id(&self.name.unwrap_or_else(crate::hostname)));
         tracing::debug!(%responder_id, target = %transport.target(), "responder subscribed");
         Ok(SignalResponder {
             inner: Arc::new(Inner {
@@ -173,7 +175,8 @@ impl SignalResponder {
 
     /// Answers `signal` (the Python package's `srespond`).
     pub async fn respond_to(&self, signal: &Signal, reply: impl Into<Reply>) -> Result<()> {
-        self.respond(&signal.publisher_id, &signal.event, reply).await
+        self.respond(&signal.publisher_id, &signal.event, reply)
+            .await
     }
 }
 

@@ -92,7 +92,9 @@ impl Transport {
             match attempt {
                 Some(Ok(())) => break,
                 Some(Err(e)) if !is_transient(&e) => return Err(failed(e)),
-                Some(Err(e)) if deadline.is_some_and(|d| Instant::now() + CONNECT_RETRY_INTERVAL > d) => {
+                Some(Err(e))
+                    if deadline.is_some_and(|d| Instant::now() + CONNECT_RETRY_INTERVAL > d) =>
+                {
                     return Err(failed(e))
                 }
                 Some(Err(e)) => {
@@ -127,8 +129,10 @@ impl Transport {
         let mut conn = self.conn.clone();
         let mut cmd = redis::cmd("PUBLISH");
         cmd.arg(channel).arg(payload);
-        self.bounded("PUBLISH", async move { cmd.query_async::<usize>(&mut conn).await })
-            .await
+        self.bounded("PUBLISH", async move {
+            cmd.query_async::<usize>(&mut conn).await
+        })
+        .await
     }
 
     /// Subscribes to `channel` and returns once the server confirmed it.

@@ -59,7 +59,10 @@ impl Target {
 }
 
 fn describe(info: &ConnectionInfo) -> String {
-    let user = match (info.redis_settings().username(), info.redis_settings().password()) {
+    let user = match (
+        info.redis_settings().username(),
+        info.redis_settings().password(),
+    ) {
         (Some(user), Some(_)) => format!("{user}:***@"),
         (None, Some(_)) => ":***@".to_owned(),
         (Some(user), None) => format!("{user}@"),
@@ -101,12 +104,19 @@ mod tests {
         );
         assert_eq!(redact_url("redis://:s3cret@db"), "redis://:***@db");
         assert_eq!(redact_url("redis://db:6379"), "redis://db:6379");
-        assert_eq!(redact_url("unix:///run/redis.sock"), "unix:///run/redis.sock");
+        assert_eq!(
+            redact_url("unix:///run/redis.sock"),
+            "unix:///run/redis.sock"
+        );
         let client = redis::Client::open("redis://alice:s3cret@db:6380/").unwrap();
         let shown = Target::Client(client).redacted();
         assert_eq!(shown, "redis://alice:***@db:6380");
         let bad = Target::Url("redis://u:s3cret@[nope".into());
-        let err = bad.resp3_client().err().map(|e| e.to_string()).unwrap_or_default();
+        let err = bad
+            .resp3_client()
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
         assert!(!err.contains("s3cret"), "{err}");
     }
 
