@@ -51,6 +51,10 @@ mod exporter;
 mod protocol;
 mod responder;
 mod transport;
+mod typed;
+
+#[doc(hidden)]
+pub mod __private;
 
 pub use error::{Error, Result};
 pub use exporter::{
@@ -63,6 +67,15 @@ pub use protocol::{
 };
 pub use responder::{Reply, SignalResponder, SignalResponderBuilder, Signals};
 pub use transport::{DEFAULT_COMMAND_TIMEOUT, DEFAULT_CONNECT_TIMEOUT};
+pub use typed::{
+    DecodeError, Dispatch, SignalEvents, TypedExporterBuilder, TypedPublish, TypedResponderBuilder,
+    TypedSignalExporter, TypedSignalResponder,
+};
+
+/// Derives [`SignalEvents`](trait@SignalEvents), a handler trait and
+/// [`Dispatch`] for an event enum (see the `state-signals-derive` crate).
+#[cfg(feature = "derive")]
+pub use state_signals_derive::SignalEvents;
 
 /// This machine's hostname: the default runner host and responder name.
 fn hostname() -> String {

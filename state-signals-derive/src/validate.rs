@@ -1,0 +1,149 @@
+//! Every legality rule, all errors collected; produces the plan expand uses.
+
+use std::collections::HashMap;
+
+use syn::spanned::Spanned;
+use syn::Ident;
+
+use crate::case::{method_name, RenameRule};
+use crate::parse::{Enum, Field, Shape};
+
+/// The events published by `SignalExporter::initialize` and `shutdown`.
+const RESERVED: [(&str, &str); 2] = [
+    ("initialization", "SignalExporter::initialize"),
+    ("shutdown", "SignalExporter::shutdown"),
+];
+/// The provided hook methods of the generated handler trait.
+pub(crate) const HOOKS: [&str; 4] = [
+    "on_subscribe",
+    "on_unknown_event",
+    "on_decode_error",
+    "on_shutdown",
+];
+/// The name of the handler methods' signal parameter.
+pub(crate) const CONTEXT_PARAM: &str = "signal";
+
+/// What expand generates from: the enum and, per variant, its names.
+pub(crate) struct Plan<'a> {
+    pub(crate) input: &'a Enum,
+    pub(crate) handler: Ident,
+    /// Variants whose wire and method names are unique, in declaration order.
+    pub(crate) variants: Vec<PlannedVariant<'a>>,
+}
+
+pub(crate) struct PlannedVariant<'a> {
+    pub(crate) ident: &'a Ident,
+    pub(crate) wire: String,
+    pub(crate) method: Ident,
+    pub(crate) fields: &'a [Field],
+    pub(crate) unit: bool,
+}
+
+/// Checks every rule; returns the (best-effort) plan and all errors found.
+pub(crate) fn validate<'a>(input: &'a Enum, errors: &mut Vec<syn::Error>) -> Plan<'a> {
+    let handler = input
+        .attrs
+        .handler
+        .clone()
+        .unwrap_or_else(|| Ident::new(&format!("{}Handler", input.ident), input.ident.span()));
+    if input.variants.is_empty() {
+        errors.push(syn::Error::new(
+            input.ident.span(),
+            "an event enum needs at least one variant: an exporter must have a legal event",
+        ));
+    }
+    if !input.generics.params.is_empty() {
+        errors.push(syn::Error::new(
+            input.generics.params.span(),
+            "`SignalEvents` cannot be derived for a generic enum; remove the generic parameters",
+        ));
+    }
+    let (rule, rule_lit) = match &input.attrs.rename_all {
+        Some((rule, lit)) => (*rule, Some(lit)),
+        None => (RenameRule::DEFAULT, None),
+    };
+    let mut wires: HashMap<String, &Ident> = HashMap::new();
+    let mut methods: HashMap<String, &Ident> = HashMap::new();
+    let mut variants = Vec::new();
+    for variant in &input.variants {
+        let name = variant.ident.to_string();
+        if let Shape::Tuple(span) = variant.shape {
+            errors.push(syn::Error::new(
+                span,
+                format!("tuple variants are not supported: name the fields, like `{name} {{ value: T }}`, or make it a unit variant"),
+            ));
+        }
+        for field in variant.fields() {
+            if field.key == CONTEXT_PARAM {
+                errors.push(syn::Error::new(
+                    field.ident.span(),
+                    format!("a field cannot be named `{CONTEXT_PARAM}`: the handler method's `{CONTEXT_PARAM}: &Signal` parameter has that name; rename the field"),
+                ));
+            }
+        }
+        let (wire, wire_span) = match &variant.attrs.rename {
+            Some(lit) => {
+                if lit.value().is_empty() {
+                    errors.push(syn::Error::new(
+                        lit.span(),
+                        "`rename` cannot be empty; give the event's wire name",
+                    ));
+                }
+                (lit.value(), lit.span())
+            }
+            None => (rule.apply(&name), variant.ident.span()),
+        };
+        let mut ok = true;
+        if let Some((_, method)) = RESERVED.iter().find(|(reserved, _)| *reserved == wire) {
+            let how = match (&variant.attrs.rename, rule_lit) {
+                (Some(_), _) => String::new(),
+                (None, Some(lit)) => {
+                    format!(" (its name under `rename_all = \"{}\"`)", lit.value())
+                }
+                (None, None) => " (its name under the default `kebab-case` rule)".to_owned(),
+            };
+            errors.push(syn::Error::new(
+                wire_span,
+                format!("`{wire}`{how} is reserved for `{method}`; rename this variant"),
+            ));
+            ok = false;
+        }
+        if let Some(first) = wires.get(&wire) {
+            errors.push(syn::Error::new(
+                wire_span,
+                format!("the wire name `{wire}` is already used by variant `{first}`; give one of them another `rename`"),
+            ));
+            ok = false;
+        }
+        let method = method_name(&name);
+        if HOOKS.contains(&method.as_str()) {
+            errors.push(syn::Error::new(
+                variant.ident.span(),
+                format!("the handler method `{method}` of this variant clashes with the provided hook `{method}`; rename the variant"),
+            ));
+            ok = false;
+        } else if let Some(first) = methods.get(&method) {
+            errors.push(syn::Error::new(
+                variant.ident.span(),
+                format!("this variant's handler method `{method}` is also the method of variant `{first}`; rename one of the variants"),
+            ));
+            ok = false;
+        }
+        if ok {
+            wires.insert(wire.clone(), &variant.ident);
+            methods.insert(method.clone(), &variant.ident);
+            variants.push(PlannedVariant {
+                ident: &variant.ident,
+                wire,
+                method: Ident::new(&method, variant.ident.span()),
+                fields: variant.fields(),
+                unit: matches!(variant.shape, Shape::Unit | Shape::Tuple(_)),
+            });
+        }
+    }
+    Plan {
+        input,
+        handler,
+        variants,
+    }
+}

@@ -1,0 +1,31 @@
+//! SignalEvents: an enum whose variants are the legal events.
+
+use crate::protocol::{Metadata, Signal};
+use crate::typed::DecodeError;
+use crate::Result;
+
+/// An enum whose variants are an exporter's legal events; implemented by
+/// `#[derive(SignalEvents)]` (see the derive's documentation).
+///
+/// Unit variants travel without metadata; the fields of a variant with named
+/// fields travel as the keys of the signal's `metadata` object.
+pub trait SignalEvents: Sized + Send + 'static {
+    /// The wire names of the variants, in declaration order.
+    const EVENTS: &'static [&'static str];
+
+    /// This value's wire name.
+    fn event_name(&self) -> &'static str;
+
+    /// This value's fields as a `metadata` object; `None` for a unit variant.
+    fn to_metadata(&self) -> Result<Option<Metadata>>;
+
+    /// Decodes a received signal: its `event` picks the variant, its
+    /// `metadata` fills the fields as `#[derive(Deserialize)]` would (extra
+    /// keys ignored, a missing `Option` field is `None`).
+    fn from_signal(signal: &Signal) -> Result<Self, DecodeError>;
+
+    /// The position of the variant with this wire name in [`EVENTS`](Self::EVENTS).
+    fn event_index(name: &str) -> Option<usize> {
+        Self::EVENTS.iter().position(|event| *event == name)
+    }
+}
