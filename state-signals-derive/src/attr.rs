@@ -118,13 +118,18 @@ fn unknown_key(
         .path
         .get_ident()
         .map_or_else(|| "?".to_owned(), Ident::to_string);
-    let expected = expected
-        .iter()
-        .map(|k| format!("`{k}`"))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let expected = match expected {
+        [only] => format!("`{only}`"),
+        many => format!(
+            "one of {}",
+            many.iter()
+                .map(|k| format!("`{k}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    };
     errors.push(meta.error(format!(
-        "unknown `signal` attribute `{name}` {place}; expected one of {expected}"
+        "unknown `signal` attribute `{name}` {place}; expected {expected}"
     )));
     // Skip its value so the keys after it are still read.
     if meta.input.peek(Token![=]) {

@@ -31,7 +31,7 @@ impl RenameRule {
         ("SCREAMING-KEBAB-CASE", Self::ScreamingKebab),
         ("SCREAMING_SNAKE_CASE", Self::ScreamingSnake),
         ("camelCase", Self::Camel),
-        ("Pascal", Self::Pascal),
+        ("PascalCase", Self::Pascal),
     ];
 
     pub(crate) fn from_name(name: &str) -> Option<Self> {

@@ -56,9 +56,9 @@ fn events_impl(plan: &Plan<'_>) -> TokenStream {
             return quote!(::core::option::Option::None);
         }
         let puts = v.fields.iter().zip(bindings(v)).map(|(f, binding)| {
-            let key = &f.key;
-            quote_spanned! {f.ty.span()=>
-                ::state_signals::__private::encode_field(&mut __metadata, #key, #binding)?;
+            let (key, ty) = (&f.key, &f.ty);
+            quote_spanned! {ty.span()=>
+                ::state_signals::__private::encode_field::<#ty>(&mut __metadata, #key, #binding)?;
             }
         });
         quote! {{

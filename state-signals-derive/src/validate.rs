@@ -93,8 +93,9 @@ pub(crate) fn validate<'a>(input: &'a Enum, errors: &mut Vec<syn::Error>) -> Pla
             }
             None => (rule.apply(&name), variant.ident.span()),
         };
-        let mut ok = true;
-        if let Some((_, method)) = RESERVED.iter().find(|(reserved, _)| *reserved == wire) {
+        // A reserved name's variant is also flagged nowhere else: one error, not two.
+        let reserved = RESERVED.iter().find(|(reserved, _)| *reserved == wire);
+        if let Some((_, method)) = reserved {
             let how = match (&variant.attrs.rename, rule_lit) {
                 (Some(_), _) => String::new(),
                 (None, Some(lit)) => {
@@ -106,40 +107,41 @@ pub(crate) fn validate<'a>(input: &'a Enum, errors: &mut Vec<syn::Error>) -> Pla
                 wire_span,
                 format!("`{wire}`{how} is reserved for `{method}`; rename this variant"),
             ));
-            ok = false;
-        }
-        if let Some(first) = wires.get(&wire) {
+        } else if let Some(first) = wires.get(&wire) {
             errors.push(syn::Error::new(
                 wire_span,
                 format!("the wire name `{wire}` is already used by variant `{first}`; give one of them another `rename`"),
             ));
-            ok = false;
+        } else {
+            wires.insert(wire.clone(), &variant.ident);
         }
+        // The plan keeps every variant with a usable method, so that the
+        // fallback's handler trait matches the user's impl.
         let method = method_name(&name);
         if HOOKS.contains(&method.as_str()) {
-            errors.push(syn::Error::new(
-                variant.ident.span(),
-                format!("the handler method `{method}` of this variant clashes with the provided hook `{method}`; rename the variant"),
-            ));
-            ok = false;
-        } else if let Some(first) = methods.get(&method) {
+            if reserved.is_none() {
+                errors.push(syn::Error::new(
+                    variant.ident.span(),
+                    format!("the handler method `{method}` of this variant clashes with the provided hook `{method}`; rename the variant"),
+                ));
+            }
+            continue;
+        }
+        if let Some(first) = methods.get(&method) {
             errors.push(syn::Error::new(
                 variant.ident.span(),
                 format!("this variant's handler method `{method}` is also the method of variant `{first}`; rename one of the variants"),
             ));
-            ok = false;
+            continue;
         }
-        if ok {
-            wires.insert(wire.clone(), &variant.ident);
-            methods.insert(method.clone(), &variant.ident);
-            variants.push(PlannedVariant {
-                ident: &variant.ident,
-                wire,
-                method: Ident::new(&method, variant.ident.span()),
-                fields: variant.fields(),
-                unit: matches!(variant.shape, Shape::Unit | Shape::Tuple(_)),
-            });
-        }
+        methods.insert(method.clone(), &variant.ident);
+        variants.push(PlannedVariant {
+            ident: &variant.ident,
+            wire,
+            method: Ident::new(&method, variant.ident.span()),
+            fields: variant.fields(),
+            unit: matches!(variant.shape, Shape::Unit | Shape::Tuple(_)),
+        });
     }
     Plan {
         input,

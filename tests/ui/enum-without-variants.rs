@@ -1,0 +1,6 @@
+use state_signals::SignalEvents;
+
+#[derive(SignalEvents)]
+enum Benchmark {}
+
+fn main() {}

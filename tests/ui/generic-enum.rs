@@ -1,0 +1,9 @@
+use state_signals::SignalEvents;
+
+#[derive(SignalEvents)]
+enum Benchmark<T> {
+    Start,
+    Sample { value: T },
+}
+
+fn main() {}
