@@ -1,12 +1,51 @@
-//! One exporter and three responders in one process; one responder fails
-//! `benchmark-stop`. Prints each publish report.
+//! One typed exporter and three typed responders in one process; one
+//! responder fails `benchmark-stop`. Prints each publish report.
 //!
 //! ```text
 //! cargo run --example quickstart            # Redis at $REDIS_URL or 127.0.0.1:6379
 //! ```
 
-use futures_util::StreamExt;
-use state_signals::{PublishReport, Reply, SignalExporter, SignalResponder};
+use state_signals::{PublishReport, Reply, Signal, SignalEvents, SignalExporter, SignalResponder};
+
+/// The phases of a benchmark run: the legal events, checked at compile time.
+#[derive(SignalEvents, Debug, Clone, PartialEq)]
+enum Phase {
+    /// Wire name `benchmark-start` (the default `kebab-case` rule).
+    BenchmarkStart,
+    /// A typed payload, carried in the signal's `metadata`.
+    Sample {
+        iteration: u32,
+        host: String,
+    },
+    BenchmarkStop,
+}
+
+/// A data collector: one method per event, generated as `PhaseHandler`.
+struct Collector {
+    name: &'static str,
+    disk_full: bool,
+}
+
+impl PhaseHandler for Collector {
+    async fn on_benchmark_start(&mut self, _signal: &Signal) -> Reply {
+        Reply::success().with_message(format!("{} collecting", self.name))
+    }
+
+    async fn on_sample(&mut self, iteration: u32, host: String, signal: &Signal) -> Reply {
+        Reply::success().with_message(format!(
+            "{} saw sample {iteration} (no {}) on {host}",
+            self.name, signal.sample_no
+        ))
+    }
+
+    async fn on_benchmark_stop(&mut self, _signal: &Signal) -> Reply {
+        if self.disk_full {
+            Reply::failure("disk full")
+        } else {
+            Reply::success()
+        }
+    }
+}
 
 #[tokio::main]
 async fn main() -> state_signals::Result<()> {
@@ -17,45 +56,48 @@ async fn main() -> state_signals::Result<()> {
     // A namespace keeps this demo away from other runs on the same server.
     let namespace = format!("quickstart-{}", std::process::id());
 
-    for name in ["collector-a", "collector-b", "collector-c"] {
+    let mut collectors = Vec::new();
+    for (name, disk_full) in [
+        ("collector-a", false),
+        ("collector-b", false),
+        ("collector-c", true),
+    ] {
         let responder = SignalResponder::builder()
             .url(&url)
             .namespace(&namespace)
             .responder_id(name)
+            .typed::<Phase>()
             .connect()
             .await?;
-        tokio::spawn(async move {
-            let mut signals = responder.signals();
-            while let Some(signal) = signals.next().await {
-                let reply = match (signal.event.as_str(), responder.responder_id()) {
-                    ("initialization", _) => Reply::ack(),
-                    ("shutdown", _) => break,
-                    ("benchmark-stop", "collector-c") => Reply::failure("disk full"),
-                    (event, _) => Reply::success().with_message(format!("handled {event}")),
-                };
-                if let Err(error) = responder.respond_to(&signal, reply).await {
-                    eprintln!("{}: cannot answer: {error}", responder.responder_id());
-                }
-            }
-        });
+        // `serve` returns once the exporter has shut down.
+        collectors.push(tokio::spawn(async move {
+            responder.serve(Collector { name, disk_full }).await
+        }));
     }
 
     let exporter = SignalExporter::builder("quickstart-benchmark")
         .url(&url)
         .namespace(&namespace)
+        .typed::<Phase>()
         .connect()
         .await?;
-    exporter
-        .initialize_and_wait(3, ["benchmark-start", "benchmark-stop"])
-        .await?;
+    exporter.initialize_and_wait(3).await?;
     println!("subscribers: {}", exporter.subscribers().join(", "));
 
-    let report = exporter.publish_signal("benchmark-start").sample(0).await?;
-    print_report(&report);
-    let report = exporter.publish_signal("benchmark-stop").sample(0).await?;
-    print_report(&report);
+    print_report(&exporter.publish(Phase::BenchmarkStart).await?);
+    let sample = Phase::Sample {
+        iteration: 1,
+        host: "node-1".into(),
+    };
+    print_report(&exporter.publish(sample).sample(0).await?);
+    print_report(&exporter.publish(Phase::BenchmarkStop).await?);
 
     exporter.shutdown().await?;
+    for collector in collectors {
+        if let Ok(Err(error)) = collector.await {
+            eprintln!("a collector failed: {error}");
+        }
+    }
     Ok(())
 }
 

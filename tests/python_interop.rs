@@ -3,56 +3,13 @@
 
 mod common;
 
-use std::process::Stdio;
 use std::time::Duration;
 
-use common::{within, RedisServer};
+use common::{within, Python, RedisServer};
 use futures_util::StreamExt;
 use serde_json::{json, Value};
 use state_signals::{Ras, Reply, ResultCode, Signal};
-use tokio::io::{AsyncBufReadExt, BufReader, Lines};
-use tokio::process::{Child, ChildStdout, Command};
 use tokio::sync::mpsc;
-
-/// A Python helper process whose stdout is read as JSON lines.
-struct Python {
-    child: Child,
-    lines: Lines<BufReader<ChildStdout>>,
-}
-
-impl Python {
-    fn spawn(script: &str, config: &Value) -> Self {
-        let mut child = Command::new(common::python())
-            .arg(common::python_script(script))
-            .arg(config.to_string())
-            .stdout(Stdio::piped())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("spawn python");
-        let lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
-        Self { child, lines }
-    }
-
-    async fn next(&mut self) -> Option<Value> {
-        let line = within(self.lines.next_line())
-            .await
-            .expect("read python stdout")?;
-        Some(serde_json::from_str(&line).unwrap_or_else(|e| panic!("bad line ({e}): {line}")))
-    }
-
-    async fn rest(mut self) -> Vec<Value> {
-        let mut all = Vec::new();
-        while let Some(v) = self.next().await {
-            all.push(v);
-        }
-        let status = within(self.child.wait()).await.expect("python exit");
-        assert!(
-            status.success(),
-            "python exited with {status}; it printed {all:?}"
-        );
-        all
-    }
-}
 
 /// A Rust responder with a fixed id: records every signal and answers with `reply`.
 async fn rust_responder(

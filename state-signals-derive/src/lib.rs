@@ -19,7 +19,7 @@ mod validate;
 /// Derives `state_signals::SignalEvents`, a handler trait and
 /// `state_signals::Dispatch` for an event enum.
 ///
-/// ```ignore
+/// ```
 /// use state_signals::{Reply, Ras, Signal, SignalEvents};
 ///
 /// #[derive(SignalEvents, Debug, Clone, PartialEq)]
@@ -38,6 +38,10 @@ mod validate;
 ///         Reply::success().with_message(format!("sample {iteration} from {host}"))
 ///     }
 /// }
+///
+/// assert_eq!(Benchmark::EVENTS, ["start", "benchmark-stop", "sample"]);
+/// let metadata = Benchmark::Sample { iteration: 1, host: "a".into() }.to_metadata().unwrap();
+/// assert_eq!(metadata.unwrap()["iteration"], 1);
 /// ```
 ///
 /// # Attributes

@@ -4,9 +4,12 @@
 
 use std::future::IntoFuture;
 use std::net::TcpListener;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
+
+use serde_json::Value;
 use std::time::Duration;
+use tokio::io::AsyncBufReadExt;
 
 use futures_util::StreamExt;
 use state_signals::{
@@ -298,34 +301,45 @@ pub fn python_script(name: &str) -> PathBuf {
     workspace_root().join("tests").join("python").join(name)
 }
 
-/// Runs a Python script to completion; returns its stdout lines parsed as JSON.
-pub async fn run_python(script: &str, args: &[String]) -> Vec<serde_json::Value> {
-    let output = within(
-        tokio::process::Command::new(python())
+/// A Python helper process whose stdout is read as JSON lines.
+pub struct Python {
+    child: tokio::process::Child,
+    lines: tokio::io::Lines<tokio::io::BufReader<tokio::process::ChildStdout>>,
+}
+
+impl Python {
+    /// Runs `tests/python/<script>` with `config` as its JSON argument.
+    pub fn spawn(script: &str, config: &Value) -> Self {
+        let mut child = tokio::process::Command::new(python())
             .arg(python_script(script))
-            .args(args)
+            .arg(config.to_string())
+            .stdout(Stdio::piped())
             .kill_on_drop(true)
-            .output(),
-    )
-    .await
-    .expect("run python");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "{script} failed: {}\nstdout:\n{stdout}\nstderr:\n{}",
-        output.status,
-        String::from_utf8_lossy(&output.stderr)
-    );
-    json_lines(&stdout)
-}
+            .spawn()
+            .expect("spawn python");
+        let lines = tokio::io::BufReader::new(child.stdout.take().expect("stdout")).lines();
+        Self { child, lines }
+    }
 
-pub fn json_lines(text: &str) -> Vec<serde_json::Value> {
-    text.lines()
-        .filter(|l| l.starts_with('{'))
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad JSON line ({e}): {l}")))
-        .collect()
-}
+    /// The next JSON line it printed; `None` at the end of its output.
+    pub async fn next(&mut self) -> Option<Value> {
+        let line = within(self.lines.next_line())
+            .await
+            .expect("read python stdout")?;
+        Some(serde_json::from_str(&line).unwrap_or_else(|e| panic!("bad line ({e}): {line}")))
+    }
 
-pub fn path_str(p: &Path) -> String {
-    p.display().to_string()
+    /// Every remaining line; asserts that it exits successfully.
+    pub async fn rest(mut self) -> Vec<Value> {
+        let mut all = Vec::new();
+        while let Some(v) = self.next().await {
+            all.push(v);
+        }
+        let status = within(self.child.wait()).await.expect("python exit");
+        assert!(
+            status.success(),
+            "python exited with {status}; it printed {all:?}"
+        );
+        all
+    }
 }
