@@ -7,6 +7,7 @@
 
 mod error;
 mod exporter;
+mod monitor;
 mod protocol;
 mod responder;
 mod transport;
@@ -20,6 +21,7 @@ pub use exporter::{
     Answer, ExporterEvent, Initialize, InitializeAndWait, PublishReport, PublishSignal,
     SignalExporter, SignalExporterBuilder, DEFAULT_PUBLISH_TIMEOUT, DEFAULT_SUBSCRIBE_TIMEOUT,
 };
+pub use monitor::{Observed, SignalMonitor, SignalMonitorBuilder};
 pub use protocol::{
     Channels, Metadata, Ras, Response, ResultCode, Signal, DEFAULT_MAX_PAYLOAD, DEFAULT_SAMPLE_NO,
     DEFAULT_TAG, INITIALIZATION, SHUTDOWN,

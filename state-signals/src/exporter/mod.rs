@@ -92,7 +92,7 @@ impl SignalExporterBuilder {
         let publisher_id = new_publisher_id(&self.process_name);
         let shared = Arc::new(Shared::new(
             publisher_id,
-            self.connect.channels.responses().to_owned(),
+            self.connect.channels.clone(),
             self.connect.max_payload,
         ));
         let listener = tokio::spawn(state::listen(shared.clone(), pushes));

@@ -8,13 +8,13 @@ use tokio::sync::{broadcast, oneshot, watch};
 
 use super::report::Answer;
 use super::ExporterEvent;
-use crate::protocol::{parse_capped, Response, INITIALIZATION};
-use crate::transport::{Push, Pushes};
+use crate::protocol::{Channels, Response, INITIALIZATION};
+use crate::transport::{decode, Incoming, Pushes};
 
 /// State shared by a `SignalExporter` and its listener task.
 pub(crate) struct Shared {
     pub(crate) publisher_id: String,
-    pub(crate) responses_channel: String,
+    pub(crate) channels: Channels,
     pub(crate) max_payload: usize,
     state: Mutex<State>,
     /// The size of the subscriber set, for waiters.
@@ -43,10 +43,10 @@ pub(crate) struct Round {
 }
 
 impl Shared {
-    pub(crate) fn new(publisher_id: String, responses_channel: String, max_payload: usize) -> Self {
+    pub(crate) fn new(publisher_id: String, channels: Channels, max_payload: usize) -> Self {
         Self {
             publisher_id,
-            responses_channel,
+            channels,
             max_payload,
             state: Mutex::new(State::default()),
             subscriber_count: watch::Sender::new(0),
@@ -146,25 +146,11 @@ impl Shared {
 /// Reads the response channel until the connection is gone (the exporter dropped).
 pub(crate) async fn listen(shared: Arc<Shared>, mut pushes: Pushes) {
     while let Some(push) = pushes.recv().await {
-        match Push::from_info(push) {
-            Push::Message { channel, payload } => {
-                if channel != shared.responses_channel.as_bytes() {
-                    continue;
-                }
-                match parse_capped::<Response>("response", &payload, shared.max_payload) {
-                    Ok(response) => shared.on_response(response),
-                    Err(error) => tracing::warn!(%error, "skipped a malformed response"),
-                }
-            }
-            Push::Disconnected => {
-                tracing::warn!("lost the connection to Redis; reconnecting");
-                shared.emit(|| ExporterEvent::ConnectionLost);
-            }
-            Push::Subscribed => {
-                tracing::debug!("response channel subscription confirmed");
-                shared.emit(|| ExporterEvent::Subscribed);
-            }
-            Push::Other => {}
+        match decode(push, &shared.channels, shared.max_payload) {
+            Some(Incoming::Response(response)) => shared.on_response(response),
+            Some(Incoming::Disconnected) => shared.emit(|| ExporterEvent::ConnectionLost),
+            Some(Incoming::Subscribed) => shared.emit(|| ExporterEvent::Subscribed),
+            Some(Incoming::Signal(_)) | None => {}
         }
     }
     tracing::trace!("exporter listener ended");

@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use crate::protocol::{new_responder_id, Channels, Response, Signal};
 use crate::transport::{connect_setters, ConnectOptions, Pushes, Transport};
 use crate::Result;
-use locks::Locks;
+pub(crate) use locks::Locks;
 
 /// Receives state signals and answers them.
 ///

@@ -7,8 +7,8 @@ use std::task::{ready, Context, Poll};
 use futures_util::Stream;
 
 use super::Inner;
-use crate::protocol::{parse_capped, Signal};
-use crate::transport::Push;
+use crate::protocol::Signal;
+use crate::transport::{decode, Incoming};
 
 /// The signals a [`SignalResponder`](crate::SignalResponder) receives, as a
 /// [`Stream`]: well-formed signals that pass the locks, in the order Redis
@@ -42,24 +42,12 @@ impl Stream for Signals {
             let Some(push) = ready!(pushes.poll_recv(cx)) else {
                 return Poll::Ready(None);
             };
-            match Push::from_info(push) {
-                Push::Message { channel, payload } => {
-                    if channel != inner.channels.signals().as_bytes() {
-                        continue;
-                    }
-                    match parse_capped::<Signal>("signal", &payload, inner.max_payload) {
-                        Ok(signal) if inner.locks().admit(&signal) => {
-                            return Poll::Ready(Some(signal))
-                        }
-                        Ok(signal) => {
-                            tracing::trace!(publisher_id = %signal.publisher_id, tag = %signal.tag, "signal filtered out by a lock");
-                        }
-                        Err(error) => tracing::warn!(%error, "skipped a malformed signal"),
-                    }
+            if let Some(Incoming::Signal(signal)) = decode(push, &inner.channels, inner.max_payload)
+            {
+                if inner.locks().admit(&signal) {
+                    return Poll::Ready(Some(signal));
                 }
-                Push::Disconnected => tracing::warn!("lost the connection to Redis; reconnecting"),
-                Push::Subscribed => tracing::debug!("signal channel subscription confirmed"),
-                Push::Other => {}
+                tracing::trace!(publisher_id = %signal.publisher_id, tag = %signal.tag, "signal filtered out by a lock");
             }
         }
     }

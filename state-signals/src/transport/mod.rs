@@ -1,9 +1,11 @@
 //! Redis: connect with retry, confirmed subscribe, publish with its receiver
 //! count, and reconnect + resubscribe after a dropped connection.
 
+mod incoming;
 mod options;
 mod target;
 
+pub(crate) use incoming::{decode, Incoming};
 pub(crate) use options::{connect_setters, ConnectOptions};
 pub use options::{DEFAULT_COMMAND_TIMEOUT, DEFAULT_CONNECT_TIMEOUT};
 pub(crate) use target::Target;
@@ -35,8 +37,8 @@ pub(crate) struct Transport {
     standalone: std::sync::Arc<OnceCell<bool>>,
 }
 
-/// What one push from the server means to a listener.
-pub(crate) enum Push {
+/// What one push from the server is.
+enum Push {
     /// A pub/sub message: its channel and payload.
     Message { channel: Vec<u8>, payload: Vec<u8> },
     /// The connection dropped; the manager reconnects and resubscribes.
@@ -48,7 +50,7 @@ pub(crate) enum Push {
 }
 
 impl Push {
-    pub(crate) fn from_info(info: PushInfo) -> Self {
+    fn from_info(info: PushInfo) -> Self {
         match info.kind {
             PushKind::Message => {
                 let mut data = info.data.into_iter();

@@ -1,0 +1,70 @@
+//! SignalMonitor sees signals and responses without taking part.
+
+mod common;
+
+use common::{spawn_answering, within, RedisServer};
+use state_signals::{Observed, Reply, SignalMonitor};
+
+#[tokio::test]
+async fn monitor_sees_signals_and_responses_and_applies_the_id_lock() {
+    let server = RedisServer::start();
+    let responder = within(server.responder().responder_id("r").connect())
+        .await
+        .unwrap();
+    spawn_answering(responder, |_| Some(Reply::success()));
+    let exporter = within(server.exporter("bench").connect()).await.unwrap();
+    let other = within(server.exporter("other").connect()).await.unwrap();
+    let mut all = within(
+        SignalMonitor::builder()
+            .url(server.url())
+            .responses(true)
+            .connect(),
+    )
+    .await
+    .unwrap();
+    let mut locked = within(
+        SignalMonitor::builder()
+            .url(server.url())
+            .lock_id(exporter.publisher_id())
+            .connect(),
+    )
+    .await
+    .unwrap();
+
+    within(other.publish_signal("noise")).await.unwrap();
+    within(exporter.initialize_and_wait(1, ["start"]))
+        .await
+        .unwrap();
+    within(exporter.publish_signal("start")).await.unwrap();
+    assert_eq!(
+        exporter.subscriber_count(),
+        1,
+        "the monitors did not subscribe"
+    );
+
+    let mut seen = Vec::new();
+    for _ in 0..6 {
+        seen.push(match within(all.next()).await.unwrap() {
+            Observed::Signal(s) => format!("signal {}", s.event),
+            Observed::Response(r) => format!("response {} {:?}", r.event, r.ras.map(|r| r.code())),
+            other => panic!("unexpected {other:?}"),
+        });
+    }
+    assert_eq!(
+        seen,
+        [
+            "signal noise",
+            "response noise Some(1)", // the test responder answers everything
+            "signal initialization",
+            "response initialization None",
+            "signal start",
+            "response start Some(1)"
+        ]
+    );
+    for expected in ["initialization", "start"] {
+        match within(locked.next()).await.unwrap() {
+            Observed::Signal(s) => assert_eq!(s.event, expected),
+            other => panic!("signals only without responses(true): {other:?}"),
+        }
+    }
+}
