@@ -84,9 +84,23 @@ impl RedisServer {
             if let Ok(Some(_)) = child.try_wait() {
                 return false; // exited: the port was taken
             }
-            if std::net::TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
-                self.child = Some(child);
-                return true;
+            let password = self
+                .extra_args
+                .iter()
+                .position(|a| a == "--requirepass")
+                .and_then(|i| self.extra_args.get(i + 1));
+            match server_pid(self.port, password.map(String::as_str)) {
+                // Ours: another test's server may hold the port we were given.
+                Some(pid) if pid == child.id() => {
+                    self.child = Some(child);
+                    return true;
+                }
+                Some(_) => {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    return false;
+                }
+                None => {}
             }
             std::thread::sleep(Duration::from_millis(20));
         }
@@ -204,6 +218,34 @@ impl Drop for RedisServer {
     }
 }
 
+/// The `process_id` of the Redis server answering on `port`, if any.
+fn server_pid(port: u16, password: Option<&str>) -> Option<u32> {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+    stream.set_read_timeout(Some(Duration::from_secs(2))).ok()?;
+    if let Some(password) = password {
+        let auth = format!("*2\r\n$4\r\nAUTH\r\n${}\r\n{password}\r\n", password.len());
+        stream.write_all(auth.as_bytes()).ok()?;
+        let mut ok = [0u8; 5];
+        stream.read_exact(&mut ok).ok()?;
+    }
+    stream
+        .write_all(b"*2\r\n$4\r\nINFO\r\n$6\r\nserver\r\n")
+        .ok()?;
+    let mut reply = Vec::new();
+    let mut chunk = [0u8; 4096];
+    while !String::from_utf8_lossy(&reply).contains("process_id:") || !reply.ends_with(b"\r\n") {
+        let n = stream.read(&mut chunk).ok()?;
+        if n == 0 {
+            break;
+        }
+        reply.extend_from_slice(&chunk[..n]);
+    }
+    let text = String::from_utf8_lossy(&reply);
+    let line = text.lines().find(|l| l.starts_with("process_id:"))?;
+    line["process_id:".len()..].trim().parse().ok()
+}
+
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
@@ -252,9 +294,13 @@ pub fn spawn_answering(
     });
 }
 
-/// The workspace root (where `.venv` lives).
+/// The workspace root (where `.venv` lives), from the root package or a member.
 pub fn workspace_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    manifest
+        .ancestors()
+        .find(|dir| dir.join(".ci").is_dir())
+        .map_or(manifest.clone(), PathBuf::from)
 }
 
 /// The venv's python with `state-signals==1.0.1`, created on first use.
@@ -268,7 +314,7 @@ pub fn python() -> PathBuf {
     if marker.exists() {
         return python;
     }
-    let lock = std::fs::File::create(root.join("target").join(".venv.lock"))
+    let lock = std::fs::File::create(root.join(".venv.lock"))
         .or_else(|_| std::fs::File::create(std::env::temp_dir().join("state-signals-venv.lock")))
         .expect("create the venv lock file");
     lock.lock().expect("lock the venv lock file");

@@ -90,19 +90,20 @@ impl Transport {
             .set_connection_timeout(Some(options.command_timeout))
             .set_response_timeout(Some(options.command_timeout));
         loop {
-            let attempt = within(deadline, probe(&client)).await;
-            match attempt {
+            match within(deadline, probe(&client)).await {
                 Some(Ok(())) => break,
                 Some(Err(e)) if !is_transient(&e) => return Err(failed(e)),
-                Some(Err(e))
-                    if deadline.is_some_and(|d| Instant::now() + CONNECT_RETRY_INTERVAL > d) =>
-                {
-                    return Err(failed(e))
-                }
                 Some(Err(e)) => {
-                    tracing::debug!(%target, error = %e, "Redis not reachable yet; retrying in 1 s");
-                    // The Python package's documented retry cadence: once a second.
-                    tokio::time::sleep(CONNECT_RETRY_INTERVAL).await;
+                    let now = Instant::now();
+                    if deadline.is_some_and(|d| now >= d) {
+                        return Err(failed(e));
+                    }
+                    tracing::debug!(%target, error = %e, "Redis not reachable yet; retrying");
+                    // The Python package's retry cadence: once a second (less at the deadline).
+                    let pause = deadline.map_or(CONNECT_RETRY_INTERVAL, |d| {
+                        CONNECT_RETRY_INTERVAL.min(d.saturating_duration_since(now))
+                    });
+                    tokio::time::sleep(pause).await;
                 }
                 None => return Err(failed(timed_out())),
             }

@@ -1,0 +1,236 @@
+//! The command line, as clap reads it.
+
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Coordinate processes through Redis pub/sub state signals, wire-compatible
+/// with the Python `state-signals` package.
+#[derive(Debug, Parser)]
+#[command(name = "state-signals", version, about, max_term_width = 100)]
+#[command(
+    after_help = "Exit status of `run`: 0 all succeeded, 1 some failed, 2 some missing, \
+3 awaited subscribers did not arrive, 4 cannot reach Redis, 5 Redis failed during the session, \
+6 invalid input (metadata, event names, --events-from lines), 64 usage error, \
+130/143 interrupted by SIGINT/SIGTERM (after publishing `shutdown`)."
+)]
+pub struct Cli {
+    /// The Redis server.
+    #[arg(
+        long,
+        global = true,
+        env = "REDIS_URL",
+        default_value = "redis://127.0.0.1:6379"
+    )]
+    pub redis: String,
+
+    /// Prefix both channels with `NAMESPACE:` (the Python package uses none).
+    #[arg(long, global = true)]
+    pub namespace: Option<String>,
+
+    /// Seconds to keep trying to reach Redis, or `none` to try forever.
+    #[arg(long, global = true, default_value = "20", value_name = "S|none")]
+    pub connect_timeout: Wait,
+
+    /// More log output on stderr (-v info, -vv debug); RUST_LOG overrides.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+
+    /// Only errors on stderr.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run an exporter session: initialize, wait for subscribers, publish
+    /// each event and wait for the answers, shut down.
+    #[command(after_help = "Prints one JSON line per publish on stdout:
+  {\"event\":\"benchmark-start\",\"code\":1,\"result\":\"some failed\",
+   \"responses\":{\"pod-1\":{\"ras\":1,\"message\":null},\"pod-2\":{\"ras\":0,\"message\":\"disk full\"}},
+   \"failed\":[\"pod-2\"],\"missing\":[],\"receivers\":2,\"elapsed_ms\":0.61}
+
+Examples:
+  state-signals run --process fio --await 3 benchmark-start benchmark-stop
+  producer | state-signals run --process fio --legal start,sample,stop --events-from -")]
+    Run(RunArgs),
+
+    /// Answer exporters' signals, optionally by running a command for each.
+    #[command(
+        after_help = "The command runs through `sh -c` with SIGNAL_EVENT, SIGNAL_TAG, \
+SIGNAL_SAMPLE_NO, SIGNAL_PUBLISHER_ID, SIGNAL_PROCESS_NAME, SIGNAL_RUNNER_HOST, SIGNAL_METADATA \
+(JSON, left out when over 64 KiB) and SIGNAL_METADATA_FILE (always) in its environment. Exit 0 \
+answers ras 1, anything else ras 0; the last line it printed is the message.
+
+Examples:
+  state-signals respond --id pod-7 --exec 'start-collector.sh'
+  state-signals respond --process fio --events benchmark-start --exec 'echo started $SIGNAL_SAMPLE_NO'"
+    )]
+    Respond(RespondArgs),
+
+    /// Print every signal (and with --responses every response) on stdout.
+    #[command(
+        after_help = "JSON lines are {\"signal\":{…}} and {\"response\":{…}} with the \
+payloads' own keys.
+
+Examples:
+  state-signals listen --responses
+  state-signals listen --format text --lock-tag run-42 --count 10"
+    )]
+    Listen(ListenArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The process name in every signal.
+    #[arg(long)]
+    pub process: String,
+
+    /// Wait for this many subscribers before publishing.
+    #[arg(long = "await", value_name = "N")]
+    pub await_count: Option<usize>,
+
+    /// Seconds to wait for the subscribers, or `none`.
+    #[arg(long, default_value = "60", value_name = "S|none")]
+    pub await_timeout: Wait,
+
+    /// Republish `initialization` every second while waiting.
+    #[arg(long)]
+    pub periodic: bool,
+
+    /// Seconds to wait for the answers to each publish, or `none`.
+    #[arg(long, default_value = "20", value_name = "S|none")]
+    pub timeout: Wait,
+
+    /// Tag every signal.
+    #[arg(long)]
+    pub tag: Option<String>,
+
+    /// The sample number of every published event.
+    #[arg(long, allow_negative_numbers = true)]
+    pub sample: Option<i64>,
+
+    /// A JSON object sent as every published event's metadata.
+    #[arg(long, value_name = "JSON")]
+    pub metadata: Option<String>,
+
+    /// Read the events to publish from FILE (or `-` for stdin), one JSON
+    /// object per line: {"event":…, "metadata":{…}, "tag":…, "sample_no":…}.
+    #[arg(
+        long,
+        value_name = "FILE|-",
+        conflicts_with = "events",
+        requires = "legal"
+    )]
+    pub events_from: Option<String>,
+
+    /// The legal events when reading --events-from (comma-separated).
+    #[arg(long, value_delimiter = ',', value_name = "A,B,…")]
+    pub legal: Vec<String>,
+
+    /// The events to publish, in order; they are also the legal events.
+    #[arg(value_name = "EVENT", required_unless_present = "events_from")]
+    pub events: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RespondArgs {
+    /// The responder name in the generated id `<NAME>-<uuid4>-resp` (default: hostname).
+    #[arg(long, conflicts_with = "id")]
+    pub name: Option<String>,
+
+    /// A fixed responder id.
+    #[arg(long)]
+    pub id: Option<String>,
+
+    /// Only subscribe to exporters with this process name.
+    #[arg(long)]
+    pub process: Option<String>,
+
+    /// Only act on signals with this tag.
+    #[arg(long)]
+    pub lock_tag: Option<String>,
+
+    /// Run the command only for these events (comma-separated); others are answered with success.
+    #[arg(long, value_delimiter = ',', value_name = "A,B,…", requires = "exec")]
+    pub events: Vec<String>,
+
+    /// A shell command to run for each signal.
+    #[arg(long, value_name = "CMD")]
+    pub exec: Option<String>,
+
+    /// Seconds after which the command is killed and answered as failed, or `none`.
+    #[arg(long, default_value = "none", value_name = "S|none")]
+    pub exec_timeout: Wait,
+
+    /// The ras to answer with, without --exec.
+    #[arg(
+        long,
+        default_value_t = 1,
+        allow_negative_numbers = true,
+        conflicts_with = "exec"
+    )]
+    pub ras: i64,
+
+    /// The message to answer with, without --exec.
+    #[arg(long, conflicts_with = "exec")]
+    pub message: Option<String>,
+
+    /// Keep answering after every exporter served has shut down.
+    #[arg(long)]
+    pub keep_running: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ListenArgs {
+    /// Only signals (and responses) of this exporter.
+    #[arg(long)]
+    pub lock_id: Option<String>,
+
+    /// Only signals with this tag.
+    #[arg(long)]
+    pub lock_tag: Option<String>,
+
+    /// Also print responses.
+    #[arg(long)]
+    pub responses: bool,
+
+    /// Exit after this many messages.
+    #[arg(long)]
+    pub count: Option<usize>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Json)]
+    pub format: Format,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// One JSON object per line.
+    Json,
+    /// One readable line per message.
+    Text,
+}
+
+/// A duration in seconds, or `none` for no limit.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Wait(pub Option<Duration>);
+
+impl std::str::FromStr for Wait {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        if matches!(s, "none" | "forever" | "-1") {
+            return Ok(Self(None));
+        }
+        match s.parse::<f64>() {
+            Ok(secs) if secs.is_finite() && secs >= 0.0 => {
+                Ok(Self(Some(Duration::from_secs_f64(secs))))
+            }
+            _ => Err(format!("`{s}` is not a number of seconds or `none`")),
+        }
+    }
+}

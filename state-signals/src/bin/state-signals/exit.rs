@@ -1,0 +1,59 @@
+//! Exit statuses, and the one-sentence error that goes with them.
+
+use state_signals::{Error, ResultCode};
+
+/// Done: `run`'s publishes all succeeded; `respond` and `listen` ended normally.
+pub const SUCCESS: u8 = 0;
+/// The awaited subscribers did not arrive in time; nothing was published.
+pub const SUBSCRIBERS_TIMEOUT: u8 = 3;
+/// Redis could not be reached within the connect timeout.
+pub const CANNOT_REACH_REDIS: u8 = 4;
+/// Redis failed or stopped answering during the session.
+pub const REDIS_FAILED: u8 = 5;
+/// Invalid input: metadata, event names, `--events-from` lines.
+pub const INVALID_INPUT: u8 = 6;
+/// The command line could not be parsed.
+pub const USAGE: u8 = 64;
+/// Interrupted by SIGINT.
+pub const SIGINT: u8 = 130;
+/// Interrupted by SIGTERM.
+pub const SIGTERM: u8 = 143;
+
+/// The exit status of a publish outcome: the Python result code.
+pub fn for_code(code: ResultCode) -> u8 {
+    code.code() as u8
+}
+
+/// An error that ends the command: what to print and the exit status.
+#[derive(Debug)]
+pub struct Failure {
+    pub status: u8,
+    pub message: String,
+}
+
+impl Failure {
+    pub fn new(status: u8, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            message: message.into(),
+        }
+    }
+}
+
+impl From<Error> for Failure {
+    fn from(error: Error) -> Self {
+        let status = match &error {
+            Error::Connect { .. } => CANNOT_REACH_REDIS,
+            Error::InvalidTarget { .. } => USAGE,
+            Error::SubscribersTimeout { .. } => SUBSCRIBERS_TIMEOUT,
+            Error::ReservedEvent { .. }
+            | Error::IllegalEvent { .. }
+            | Error::NoLegalEvents
+            | Error::MetadataNotObject { .. }
+            | Error::Malformed { .. }
+            | Error::TooLarge { .. } => INVALID_INPUT,
+            _ => REDIS_FAILED,
+        };
+        Self::new(status, error.to_string())
+    }
+}

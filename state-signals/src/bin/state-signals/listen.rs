@@ -1,0 +1,79 @@
+//! `state-signals listen`: every signal (and response) as a line.
+
+use serde_json::json;
+use state_signals::{Observed, Response, Signal, SignalMonitor};
+
+use crate::args::{Cli, Format, ListenArgs};
+use crate::exit::{self, Failure};
+use crate::output::print_line;
+use crate::signals::interrupted;
+
+pub async fn listen(cli: &Cli, args: &ListenArgs) -> Result<u8, Failure> {
+    let mut builder = crate::connect!(SignalMonitor::builder(), cli).responses(args.responses);
+    if let Some(id) = &args.lock_id {
+        builder = builder.lock_id(id);
+    }
+    if let Some(tag) = &args.lock_tag {
+        builder = builder.lock_tag(tag);
+    }
+    let mut monitor = builder.connect().await?;
+    let mut printed = 0;
+    let mut stop = std::pin::pin!(interrupted());
+    while args.count.is_none_or(|count| printed < count) {
+        let seen = tokio::select! {
+            seen = monitor.next() => seen,
+            _ = &mut stop => None,
+        };
+        let Some(seen) = seen else { break };
+        match (&seen, args.format) {
+            (Observed::Signal(signal), Format::Json) => print_line(&json!({ "signal": signal })),
+            (Observed::Response(response), Format::Json) => {
+                print_line(&json!({ "response": response }))
+            }
+            (Observed::Signal(signal), Format::Text) => println!("{}", signal_text(signal)),
+            (Observed::Response(response), Format::Text) => println!("{}", response_text(response)),
+            _ => continue,
+        }
+        printed += 1;
+    }
+    Ok(exit::SUCCESS)
+}
+
+fn now() -> humantime::Rfc3339Timestamp {
+    humantime::format_rfc3339_millis(std::time::SystemTime::now())
+}
+
+fn signal_text(s: &Signal) -> String {
+    let mut line = format!(
+        "{} signal   {} from {} (process {}, host {}, sample {}, tag {:?})",
+        now(),
+        s.event,
+        s.publisher_id,
+        s.process_name,
+        s.runner_host,
+        s.sample_no,
+        s.tag
+    );
+    if let Some(metadata) = &s.metadata {
+        line.push_str(&format!(
+            " metadata {}",
+            serde_json::Value::Object(metadata.clone())
+        ));
+    }
+    line
+}
+
+fn response_text(r: &Response) -> String {
+    let ras = r.ras.map_or_else(|| "-".to_owned(), |ras| ras.to_string());
+    let mut line = format!(
+        "{} response {} from {} to {}: ras {ras}",
+        now(),
+        r.event,
+        r.responder_id,
+        r.publisher_id
+    );
+    if let Some(message) = &r.message {
+        line.push_str(&format!(" {message:?}"));
+    }
+    line
+}

@@ -1,0 +1,90 @@
+//! `state-signals`: the protocol from the shell. Built on the library.
+
+mod args;
+mod exec;
+mod exit;
+mod listen;
+mod output;
+mod progress;
+mod respond;
+mod run;
+mod signals;
+
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use args::{Cli, Command};
+use exit::Failure;
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            // clap's own exit code 2 would read as "some missing".
+            let status = if error.use_stderr() { exit::USAGE } else { 0 };
+            let _ = error.print();
+            return ExitCode::from(status);
+        }
+    };
+    init_logging(&cli);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("state-signals: cannot start the async runtime: {error}");
+            return ExitCode::from(exit::REDIS_FAILED);
+        }
+    };
+    let outcome = runtime.block_on(async {
+        match &cli.command {
+            Command::Run(args) => run::run(&cli, args).await,
+            Command::Respond(args) => respond::respond(&cli, args).await,
+            Command::Listen(args) => listen::listen(&cli, args).await,
+        }
+    });
+    // Do not wait for background tasks (a responder's connection) to wind down.
+    runtime.shutdown_background();
+    match outcome {
+        Ok(status) => ExitCode::from(status),
+        Err(Failure { status, message }) => {
+            eprintln!("state-signals: {message}");
+            ExitCode::from(status)
+        }
+    }
+}
+
+fn init_logging(cli: &Cli) {
+    let default = match (cli.quiet, cli.verbose) {
+        (true, _) => "error",
+        (false, 0) => "warn",
+        (false, 1) => "info",
+        (false, 2) => "debug",
+        (false, _) => "trace",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_target(false)
+        .init();
+}
+
+/// The connection options every command shares.
+macro_rules! connect {
+    ($builder:expr, $cli:expr) => {{
+        let builder = $builder
+            .url(&$cli.redis)
+            .connect_timeout($cli.connect_timeout.0);
+        match &$cli.namespace {
+            Some(namespace) => builder.namespace(namespace),
+            None => builder,
+        }
+    }};
+}
+pub(crate) use connect;

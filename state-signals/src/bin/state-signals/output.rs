@@ -1,0 +1,60 @@
+//! The JSON lines on stdout: their formats are stable and documented in the README.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+
+use serde::Serialize;
+use state_signals::PublishReport;
+
+/// One publish, as `run` prints it.
+#[derive(Serialize)]
+pub struct ReportLine<'a> {
+    event: &'a str,
+    code: i32,
+    result: String,
+    responses: BTreeMap<&'a str, AnswerLine<'a>>,
+    failed: Vec<&'a str>,
+    missing: Vec<&'a str>,
+    receivers: usize,
+    elapsed_ms: f64,
+}
+
+#[derive(Serialize)]
+struct AnswerLine<'a> {
+    ras: i64,
+    message: Option<&'a str>,
+}
+
+impl<'a> From<&'a PublishReport> for ReportLine<'a> {
+    fn from(report: &'a PublishReport) -> Self {
+        Self {
+            event: &report.event,
+            code: report.code.code(),
+            result: report.code.to_string(),
+            responses: report
+                .answers
+                .iter()
+                .map(|(id, a)| {
+                    let line = AnswerLine {
+                        ras: a.ras.code(),
+                        message: a.message.as_deref(),
+                    };
+                    (id.as_str(), line)
+                })
+                .collect(),
+            failed: report.failed().map(|(id, _)| id).collect(),
+            missing: report.missing.iter().map(String::as_str).collect(),
+            receivers: report.receivers,
+            elapsed_ms: (report.elapsed.as_secs_f64() * 1e6).round() / 1e3,
+        }
+    }
+}
+
+/// Prints one JSON line on stdout and flushes it, so a pipe sees it at once.
+pub fn print_line(value: &impl Serialize) {
+    let mut stdout = std::io::stdout().lock();
+    if let Ok(text) = serde_json::to_string(value) {
+        let _ = writeln!(stdout, "{text}");
+        let _ = stdout.flush();
+    }
+}

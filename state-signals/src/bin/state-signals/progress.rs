@@ -1,0 +1,102 @@
+//! Live progress on stderr: a bar on a terminal, plain lines otherwise.
+
+use std::future::IntoFuture;
+use std::io::IsTerminal;
+use std::time::Duration;
+
+use indicatif::{ProgressBar, ProgressStyle};
+use state_signals::ExporterEvent;
+use tokio::sync::broadcast;
+
+/// Draws what an exporter observes while a call runs.
+pub struct Progress {
+    events: broadcast::Receiver<ExporterEvent>,
+    terminal: bool,
+    quiet: bool,
+}
+
+impl Progress {
+    pub fn new(events: broadcast::Receiver<ExporterEvent>, quiet: bool) -> Self {
+        Self {
+            events,
+            terminal: std::io::stderr().is_terminal() && !quiet,
+            quiet,
+        }
+    }
+
+    /// Runs `fut` while showing "waiting for subscribers k/n (t)".
+    pub async fn subscribers<T>(
+        &mut self,
+        have: usize,
+        want: usize,
+        fut: impl IntoFuture<Output = T>,
+    ) -> T {
+        if want > 0 {
+            self.note(format!("waiting for {want} subscribers"));
+        }
+        self.track("waiting for subscribers", have, want, fut).await
+    }
+
+    /// Runs `fut` while showing "<event>: k/n answered (t)".
+    pub async fn answers<T>(
+        &mut self,
+        event: &str,
+        want: usize,
+        fut: impl IntoFuture<Output = T>,
+    ) -> T {
+        self.track(&format!("{event}: answered"), 0, want, fut)
+            .await
+    }
+
+    /// A plain line on stderr (not on a terminal, where the bar says it, and not with -q).
+    pub fn note(&self, line: String) {
+        if !self.terminal && !self.quiet {
+            eprintln!("state-signals: {line}");
+        }
+    }
+
+    async fn track<T>(
+        &mut self,
+        label: &str,
+        have: usize,
+        want: usize,
+        fut: impl IntoFuture<Output = T>,
+    ) -> T {
+        let bar = self.terminal.then(|| {
+            let bar = ProgressBar::new(want as u64).with_message(label.to_owned());
+            let style =
+                ProgressStyle::with_template("{msg} {pos}/{len} ({elapsed_precise}) {wide_bar}")
+                    .unwrap_or_else(|_| ProgressStyle::default_bar());
+            bar.set_style(style);
+            bar.set_position(have as u64);
+            // Redraws the elapsed time; the count itself moves on events.
+            bar.enable_steady_tick(Duration::from_millis(200));
+            bar
+        });
+        let mut fut = std::pin::pin!(fut.into_future());
+        loop {
+            tokio::select! {
+                out = &mut fut => {
+                    if let Some(bar) = bar {
+                        bar.finish_and_clear();
+                    }
+                    return out;
+                }
+                event = self.events.recv() => {
+                    let position = match event {
+                        Ok(ExporterEvent::SubscriberJoined { subscribers, .. }) => Some(subscribers),
+                        Ok(ExporterEvent::Answered { answered, .. }) => Some(answered),
+                        Ok(_) => None,
+                        Err(broadcast::error::RecvError::Lagged(_)) => None,
+                        Err(broadcast::error::RecvError::Closed) => {
+                            return fut.await;
+                        }
+                    };
+                    if let (Some(bar), Some(position)) = (&bar, position) {
+                        bar.set_position(position as u64);
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,181 @@
+//! `state-signals respond`: the environment of `--exec`, timeouts, the
+//! `--events` filter, and exiting after shutdown.
+
+mod cli_support;
+
+use std::time::{Duration, Instant};
+
+use cli_support::common::{within, RedisServer};
+use cli_support::{responders, wait};
+use serde_json::json;
+use state_signals::ResultCode;
+
+#[tokio::test]
+async fn exec_gets_the_signal_in_its_environment_and_respond_exits_after_shutdown() {
+    let server = RedisServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let env_file = dir.path().join("env.json");
+    let script = format!(
+        r#"printf '{{"event":"%s","tag":"%s","sample":"%s","pid":"%s","process":"%s","host":"%s","metadata":%s,"file":%s}}' \
+           "$SIGNAL_EVENT" "$SIGNAL_TAG" "$SIGNAL_SAMPLE_NO" "$SIGNAL_PUBLISHER_ID" "$SIGNAL_PROCESS_NAME" \
+           "$SIGNAL_RUNNER_HOST" "$SIGNAL_METADATA" "$(cat "$SIGNAL_METADATA_FILE")" > {}"#,
+        env_file.display()
+    );
+    let mut r = responders(&server, &[&["--id", "env", "--exec", &script]]).await;
+    let exporter = within(server.exporter("bench").runner_host("node-3").connect())
+        .await
+        .unwrap();
+    within(exporter.initialize_and_wait(1, ["go"]))
+        .await
+        .unwrap();
+    let report = within(
+        exporter
+            .publish_signal("go")
+            .sample(0)
+            .tag("t1")
+            .metadata_value(json!({"k": [1, 2], "s": "x"})),
+    )
+    .await
+    .unwrap();
+    assert_eq!(report.code, ResultCode::AllSucceeded, "{report:?}");
+    let env: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&env_file).unwrap()).unwrap();
+    assert_eq!(env["event"], "go");
+    assert_eq!(env["tag"], "t1");
+    assert_eq!(env["sample"], "0");
+    assert_eq!(env["pid"], exporter.publisher_id());
+    assert_eq!(env["process"], "bench");
+    assert_eq!(env["host"], "node-3");
+    assert_eq!(env["metadata"], json!({"k": [1, 2], "s": "x"}));
+    assert_eq!(env["file"], env["metadata"]);
+
+    // Large metadata only goes to the file.
+    let big = "x".repeat(200_000);
+    let check =
+        "test -z \"$SIGNAL_METADATA\" && test $(wc -c < \"$SIGNAL_METADATA_FILE\") -gt 200000";
+    let mut r2 = responders(&server, &[&["--id", "big", "--exec", check]]).await;
+    within(exporter.initialize_and_wait(2, ["go"]))
+        .await
+        .unwrap();
+    let report = within(
+        exporter
+            .publish_signal("go")
+            .metadata_value(json!({ "big": big })),
+    )
+    .await
+    .unwrap();
+    assert_eq!(report.answers["big"].ras.code(), 1, "{report:?}");
+
+    within(exporter.shutdown()).await.unwrap();
+    let out = wait(r.remove(0)).await;
+    assert_eq!(
+        out.code(),
+        0,
+        "respond exits 0 after its exporter shut down: {out:?}"
+    );
+    assert_eq!(wait(r2.remove(0)).await.code(), 0);
+}
+
+#[tokio::test]
+async fn exec_timeout_kills_a_hanging_command() {
+    let server = RedisServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let marker = dir.path().join("survived");
+    let cmd = format!("sleep 3; touch {}", marker.display());
+    let _r = responders(
+        &server,
+        &[&["--id", "slow", "--exec", &cmd, "--exec-timeout", "0.3"]],
+    )
+    .await;
+    let exporter = within(server.exporter("bench").connect()).await.unwrap();
+    within(exporter.initialize_and_wait(1, ["go"]))
+        .await
+        .unwrap();
+    let started = Instant::now();
+    let report = within(exporter.publish_signal("go")).await.unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(report.code, ResultCode::SomeFailed);
+    assert!(report.answers["slow"]
+        .message
+        .as_deref()
+        .unwrap()
+        .contains("exec timeout"));
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    assert!(!marker.exists(), "the whole process group was killed");
+}
+
+#[tokio::test]
+async fn events_filter_and_fixed_replies() {
+    let server = RedisServer::start();
+    let _r = responders(
+        &server,
+        &[
+            &["--id", "filtered", "--events", "stop", "--exec", "exit 1"],
+            &["--id", "fixed", "--ras", "5", "--message", "as configured"],
+        ],
+    )
+    .await;
+    let exporter = within(server.exporter("bench").connect()).await.unwrap();
+    within(exporter.initialize_and_wait(2, ["start", "stop"]))
+        .await
+        .unwrap();
+    let report = within(exporter.publish_signal("start")).await.unwrap();
+    assert_eq!(
+        report.answers["filtered"].ras.code(),
+        1,
+        "not in --events: success without running"
+    );
+    assert_eq!(report.answers["fixed"].ras.code(), 5);
+    assert_eq!(
+        report.answers["fixed"].message.as_deref(),
+        Some("as configured")
+    );
+    let report = within(exporter.publish_signal("stop")).await.unwrap();
+    assert_eq!(report.answers["filtered"].ras.code(), 0);
+}
+
+#[tokio::test]
+async fn process_filter_and_sigterm_kill_the_running_command() {
+    let server = RedisServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let marker = dir.path().join("survived");
+    let cmd = format!("sleep 3; touch {}", marker.display());
+    let mut r = responders(
+        &server,
+        &[&["--id", "p", "--process", "wanted", "--exec", &cmd]],
+    )
+    .await;
+    let other = within(server.exporter("other").connect()).await.unwrap();
+    let err = within(
+        other
+            .initialize_and_wait(1, ["go"])
+            .timeout(Duration::from_millis(400)),
+    )
+    .await;
+    assert!(err.is_err(), "not subscribed to another process");
+    let wanted = within(server.exporter("wanted").connect()).await.unwrap();
+    within(wanted.initialize_and_wait(1, ["go"])).await.unwrap();
+    let publish = wanted.publish_signal("go").timeout(Duration::from_secs(10));
+    let kill = async {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let pid = nix::unistd::Pid::from_raw(r[0].id().unwrap() as i32);
+        nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM).unwrap();
+    };
+    let (report, ()) =
+        within(async { tokio::join!(std::future::IntoFuture::into_future(publish), kill) }).await;
+    let report = report.unwrap();
+    assert_eq!(report.answers["p"].ras.code(), 0, "{report:?}");
+    assert!(report.answers["p"]
+        .message
+        .as_deref()
+        .unwrap()
+        .contains("shutting down"));
+    let out = wait(r.remove(0)).await;
+    assert_eq!(out.code(), 0, "{out:?}");
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    assert!(!marker.exists(), "the command was killed, not orphaned");
+}

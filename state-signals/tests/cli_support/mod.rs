@@ -1,0 +1,139 @@
+//! Running the `state-signals` binary in tests.
+#![allow(dead_code)]
+
+use std::process::{ExitStatus, Stdio};
+
+use serde_json::Value;
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::process::{Child, ChildStdin, ChildStdout, Command};
+
+#[path = "../../../tests/common/mod.rs"]
+pub mod common;
+
+use common::{within, RedisServer};
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_state-signals");
+
+/// `state-signals --redis <server> ARGS…` with piped output.
+pub fn cli(server: &RedisServer, args: &[&str]) -> Command {
+    let mut cmd = Command::new(BIN);
+    cmd.arg("--redis")
+        .arg(server.url())
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+    cmd
+}
+
+/// What a finished command did.
+#[derive(Debug)]
+pub struct Finished {
+    pub status: ExitStatus,
+    pub lines: Vec<Value>,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Finished {
+    pub fn code(&self) -> i32 {
+        self.status.code().unwrap_or(-1)
+    }
+}
+
+/// Runs a command to completion (under the test limit).
+pub async fn finish(mut cmd: Command) -> Finished {
+    let output = within(cmd.output()).await.expect("run state-signals");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    Finished {
+        status: output.status,
+        lines: stdout
+            .lines()
+            .map(|l| {
+                serde_json::from_str(l).unwrap_or_else(|e| panic!("not a JSON line ({e}): {l}"))
+            })
+            .collect(),
+        stdout: stdout.clone().into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+/// Waits for a running command and collects what it printed.
+pub async fn wait(child: Child) -> Finished {
+    let output = within(child.wait_with_output())
+        .await
+        .expect("wait for state-signals");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    Finished {
+        status: output.status,
+        lines: stdout
+            .lines()
+            .filter_map(|l| serde_json::from_str(l).ok())
+            .collect(),
+        stdout: stdout.clone().into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+/// Starts `respond` processes and waits until all of them are subscribed.
+pub async fn responders(server: &RedisServer, specs: &[&[&str]]) -> Vec<Child> {
+    let before = server.numsub("event-signal-pubsub").await;
+    let children = specs
+        .iter()
+        .map(|args| {
+            let mut all = vec!["respond"];
+            all.extend_from_slice(args);
+            cli(server, &all).spawn().expect("spawn respond")
+        })
+        .collect();
+    server
+        .wait_numsub("event-signal-pubsub", before + specs.len())
+        .await;
+    children
+}
+
+/// A process driven line by line: write to its stdin, read its stdout.
+pub struct Driven {
+    pub child: Child,
+    stdin: ChildStdin,
+    stdout: tokio::io::Lines<BufReader<ChildStdout>>,
+}
+
+impl Driven {
+    pub fn spawn(mut cmd: Command) -> Self {
+        let mut child = cmd
+            .stdin(Stdio::piped())
+            .spawn()
+            .expect("spawn state-signals");
+        let stdin = child.stdin.take().expect("stdin");
+        let stdout = BufReader::new(child.stdout.take().expect("stdout")).lines();
+        Self {
+            child,
+            stdin,
+            stdout,
+        }
+    }
+
+    pub async fn send(&mut self, line: &str) {
+        within(self.stdin.write_all(format!("{line}\n").as_bytes()))
+            .await
+            .expect("write");
+        within(self.stdin.flush()).await.expect("flush");
+    }
+
+    pub async fn read(&mut self) -> Value {
+        let line = within(self.stdout.next_line())
+            .await
+            .expect("read")
+            .expect("a line");
+        serde_json::from_str(&line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"))
+    }
+
+    /// Closes stdin and waits for the exit status.
+    pub async fn close(self) -> ExitStatus {
+        drop(self.stdin);
+        let mut child = self.child;
+        within(child.wait()).await.expect("exit")
+    }
+}
