@@ -81,6 +81,17 @@ Examples:
   state-signals listen --format text --lock-tag run-42 --count 10"
     )]
     Listen(ListenArgs),
+
+    /// Measure publish round trips with K responders, against the floor of
+    /// bare Redis pub/sub.
+    #[command(after_help = "Examples:
+  state-signals bench --responders 100 --signals 200 --floor
+  state-signals bench --responders 100 --processes 4 --json")]
+    Bench(BenchArgs),
+
+    /// A process of responders for `bench --processes` (internal).
+    #[command(hide = true)]
+    BenchWorker(BenchWorkerArgs),
 }
 
 #[derive(Debug, Args)]
@@ -233,4 +244,43 @@ impl std::str::FromStr for Wait {
             _ => Err(format!("`{s}` is not a number of seconds or `none`")),
         }
     }
+}
+
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// How many responders answer every signal.
+    #[arg(long, short = 'k', default_value_t = 1)]
+    pub responders: usize,
+
+    /// How many signals to publish, one after another.
+    #[arg(long, short = 'n', default_value_t = 100)]
+    pub signals: usize,
+
+    /// Spread the responders over this many child processes (0: tasks in this process).
+    #[arg(long, default_value_t = 0)]
+    pub processes: usize,
+
+    /// Also run the same scenario on bare redis-crate connections (the
+    /// floor) and print every figure as a ratio to it.
+    #[arg(long)]
+    pub floor: bool,
+
+    /// Print one JSON object instead of a table.
+    #[arg(long)]
+    pub json: bool,
+
+    /// Unmeasured signals published first.
+    #[arg(long, default_value_t = 10)]
+    pub warmup: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct BenchWorkerArgs {
+    /// How many responders this process runs.
+    #[arg(long)]
+    pub responders: usize,
+
+    /// Bare floor responders instead of the library's.
+    #[arg(long)]
+    pub floor: bool,
 }

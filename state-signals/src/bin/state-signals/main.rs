@@ -1,6 +1,7 @@
 //! `state-signals`: the protocol from the shell. Built on the library.
 
 mod args;
+mod bench;
 mod exec;
 mod exit;
 mod listen;
@@ -29,6 +30,9 @@ fn main() -> ExitCode {
         }
     };
     init_logging(&cli);
+    if let Command::BenchWorker(args) = &cli.command {
+        return finish(bench::run_worker(&cli, args));
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -44,10 +48,16 @@ fn main() -> ExitCode {
             Command::Run(args) => run::run(&cli, args).await,
             Command::Respond(args) => respond::respond(&cli, args).await,
             Command::Listen(args) => listen::listen(&cli, args).await,
+            Command::Bench(args) => bench::bench(&cli, args).await,
+            Command::BenchWorker(_) => Ok(exit::SUCCESS),
         }
     });
     // Do not wait for background tasks (a responder's connection) to wind down.
     runtime.shutdown_background();
+    finish(outcome)
+}
+
+fn finish(outcome: Result<u8, Failure>) -> ExitCode {
     match outcome {
         Ok(status) => ExitCode::from(status),
         Err(Failure { status, message }) => {
