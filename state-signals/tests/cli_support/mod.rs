@@ -44,34 +44,28 @@ impl Finished {
 
 /// Runs a command to completion (under the test limit).
 pub async fn finish(mut cmd: Command) -> Finished {
-    let output = within(cmd.output()).await.expect("run state-signals");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    Finished {
-        status: output.status,
-        lines: stdout
-            .lines()
-            .map(|l| {
-                serde_json::from_str(l).unwrap_or_else(|e| panic!("not a JSON line ({e}): {l}"))
-            })
-            .collect(),
-        stdout: stdout.clone().into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
+    finished(within(cmd.output()).await.expect("run state-signals"))
 }
 
 /// Waits for a running command and collects what it printed.
 pub async fn wait(child: Child) -> Finished {
-    let output = within(child.wait_with_output())
-        .await
-        .expect("wait for state-signals");
-    let stdout = String::from_utf8_lossy(&output.stdout);
+    finished(
+        within(child.wait_with_output())
+            .await
+            .expect("wait for state-signals"),
+    )
+}
+
+/// The status and output; stdout's JSON lines parsed (other lines are in `stdout`).
+fn finished(output: std::process::Output) -> Finished {
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
     Finished {
         status: output.status,
         lines: stdout
             .lines()
             .filter_map(|l| serde_json::from_str(l).ok())
             .collect(),
-        stdout: stdout.clone().into_owned(),
+        stdout,
         stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
     }
 }
