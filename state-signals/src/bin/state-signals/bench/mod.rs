@@ -171,9 +171,9 @@ async fn run_side(
     Ok(Figures {
         round_trip: Latency::of(&mut samples),
         signals_per_s: (args.signals as f64 / total.as_secs_f64()).round(),
-        init_wait_ms: micros(init_wait) / 1000.0,
-        cpu_per_signal_us: micros(cpu) / args.signals.max(1) as f64,
-        idle_cpu_ms_per_s: micros(idle_cpu) / 1000.0,
+        init_wait_ms: (micros(init_wait)).round() / 1000.0,
+        cpu_per_signal_us: (micros(cpu) * 10.0 / args.signals.max(1) as f64).round() / 10.0,
+        idle_cpu_ms_per_s: micros(idle_cpu).round() / 1000.0,
         idle_responder_rss_kib,
         lost_answers: lost,
     })
