@@ -5,7 +5,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{next_json, spawn_answering, within, RedisServer};
+use common::{next_json, raw_answer, spawn_answering, within, RedisServer};
 use futures_util::StreamExt;
 use state_signals::{Reply, ResultCode};
 
@@ -42,18 +42,12 @@ async fn hostile_responses_do_not_stop_the_exporter_or_fool_a_publish() {
     let publish = exporter
         .publish_signal("start")
         .timeout(Duration::from_millis(700));
-    let inject = async {
-        next_json(&mut wire).await;
-        for payload in HOSTILE {
-            server.publish_raw("event-signal-response", payload).await;
-        }
-        // The missing responder's answer, with a wrongly typed ras: skipped.
-        let bad = format!(
-            r#"{{"responder_id":"absent","publisher_id":"{pid}","event":"start","ras":"1"}}"#
-        );
-        server.publish_raw("event-signal-response", bad).await;
-    };
-    let (report, ()) = within(async { tokio::join!(publish.into_future(), inject) }).await;
+    let mut answers: Vec<Vec<u8>> = HOSTILE.iter().map(|p| p.to_vec()).collect();
+    // The missing responder's answer, with a wrongly typed ras: skipped.
+    answers.push(raw_answer("absent", &pid, "start", r#","ras":"1""#).into_bytes());
+    let report = server
+        .publish_with_raw_answers(&mut wire, publish, &answers)
+        .await;
     let report = report.unwrap();
     assert_eq!(
         report.code,
@@ -154,16 +148,10 @@ async fn oversized_responses_are_skipped_by_the_exporter() {
     let publish = exporter
         .publish_signal("start")
         .timeout(Duration::from_millis(500));
-    let inject = async {
-        next_json(&mut wire).await;
-        let answer = format!(
-            r#"{{"responder_id":"r","publisher_id":"{pid}","event":"start","ras":1,"message":"{}"}}"#,
-            "m".repeat(2048)
-        );
-        server.publish_raw("event-signal-response", answer).await;
-    };
-    let (report, ()) = within(async { tokio::join!(publish.into_future(), inject) }).await;
+    let message = format!(r#","ras":1,"message":"{}""#, "m".repeat(2048));
+    let answers = [raw_answer("r", &pid, "start", &message)];
+    let report = server
+        .publish_with_raw_answers(&mut wire, publish, &answers)
+        .await;
     assert_eq!(report.unwrap().code, ResultCode::SomeMissing);
 }
-
-use std::future::IntoFuture;

@@ -2,9 +2,10 @@
 
 mod common;
 
+use std::future::IntoFuture;
 use std::time::Duration;
 
-use common::{spawn_answering, within, RedisServer};
+use common::{raw_answer, spawn_answering, within, RedisServer};
 use state_signals::{Error, Ras, Reply, ResultCode};
 
 const EVENTS: [&str; 2] = ["benchmark-start", "benchmark-stop"];
@@ -186,27 +187,17 @@ async fn unknown_and_duplicate_responders_do_not_count() {
     common::next_json(&mut wire).await;
     let pid = exporter.publisher_id().to_owned();
 
-    let answer = |id: &str, ras: &str| {
-        format!(
-            r#"{{"responder_id":"{id}","publisher_id":"{pid}","event":"benchmark-start","ras":{ras}}}"#
-        )
-    };
     let publish = exporter
         .publish_signal("benchmark-start")
         .timeout(Duration::from_millis(800));
-    let inject = async {
-        common::next_json(&mut wire).await; // the signal is out
-        server
-            .publish_raw("event-signal-response", answer("stranger", "1"))
-            .await;
-        server
-            .publish_raw("event-signal-response", answer("a", "1"))
-            .await;
-        server
-            .publish_raw("event-signal-response", answer("a", "0"))
-            .await; // duplicate
-    };
-    let (report, ()) = within(async { tokio::join!(publish.into_future(), inject) }).await;
+    let answers = [
+        raw_answer("stranger", &pid, "benchmark-start", r#","ras":1"#),
+        raw_answer("a", &pid, "benchmark-start", r#","ras":1"#),
+        raw_answer("a", &pid, "benchmark-start", r#","ras":0"#), // duplicate
+    ];
+    let report = server
+        .publish_with_raw_answers(&mut wire, publish, &answers)
+        .await;
     let report = report.unwrap();
     assert_eq!(report.code, ResultCode::SomeMissing);
     assert_eq!(
@@ -233,16 +224,13 @@ async fn ras_true_and_null_count_as_python_counts_them() {
     common::next_json(&mut wire).await;
     let pid = exporter.publisher_id().to_owned();
     let publish = exporter.publish_signal("benchmark-stop");
-    let inject = async {
-        common::next_json(&mut wire).await;
-        for (id, ras) in [("t", "true"), ("n", "null")] {
-            let payload = format!(
-                r#"{{"responder_id":"{id}","publisher_id":"{pid}","event":"benchmark-stop","ras":{ras},"extra":1}}"#
-            );
-            server.publish_raw("event-signal-response", payload).await;
-        }
-    };
-    let (report, ()) = within(async { tokio::join!(publish.into_future(), inject) }).await;
+    let answers = [
+        raw_answer("t", &pid, "benchmark-stop", r#","ras":true,"extra":1"#),
+        raw_answer("n", &pid, "benchmark-stop", r#","ras":null"#),
+    ];
+    let report = server
+        .publish_with_raw_answers(&mut wire, publish, &answers)
+        .await;
     let report = report.unwrap();
     assert_eq!(report.code, ResultCode::SomeFailed);
     assert_eq!(report.failed().map(|(id, _)| id).collect::<Vec<_>>(), ["n"]);
@@ -272,5 +260,3 @@ async fn overlapping_publishes_are_serialized() {
         assert_eq!(report.answers.len(), 1);
     }
 }
-
-use std::future::IntoFuture;

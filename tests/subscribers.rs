@@ -143,8 +143,12 @@ async fn initialize_and_wait_times_out_with_counts_and_stays_initialized() {
     assert_eq!(exporter.subscribers(), ["late", "only"]);
 }
 
-#[tokio::test]
-async fn periodic_republish_reaches_responders_that_start_late() {
+/// `initialize_and_wait(1)` while a responder starts 300 ms after the
+/// `initialization` signal went out.
+async fn wait_for_a_late_starter(
+    periodic: bool,
+    timeout: Duration,
+) -> (state_signals::Result<()>, Vec<String>) {
     let server = RedisServer::start();
     let exporter = within(server.exporter("bench").connect()).await.unwrap();
     let late_start = async {
@@ -157,49 +161,29 @@ async fn periodic_republish_reaches_responders_that_start_late() {
             .unwrap();
         spawn_answering(r, |_| Some(Reply::success()));
     };
-    let (waited, ()) = within(async {
-        tokio::join!(
-            exporter
-                .initialize_and_wait(1, EVENTS)
-                .periodic(true)
-                .timeout(Duration::from_secs(5))
-                .into_future(),
-            late_start
-        )
-    })
-    .await;
+    let wait = exporter
+        .initialize_and_wait(1, EVENTS)
+        .periodic(periodic)
+        .timeout(timeout);
+    let (waited, ()) = within(async { tokio::join!(wait.into_future(), late_start) }).await;
+    (waited, exporter.subscribers())
+}
+
+#[tokio::test]
+async fn periodic_republish_reaches_responders_that_start_late() {
+    let (waited, subscribers) = wait_for_a_late_starter(true, Duration::from_secs(5)).await;
     waited.unwrap();
-    assert_eq!(exporter.subscribers(), ["late"]);
+    assert_eq!(subscribers, ["late"]);
 }
 
 #[tokio::test]
 async fn without_periodic_a_late_responder_is_not_reached() {
-    let server = RedisServer::start();
-    let exporter = within(server.exporter("bench").connect()).await.unwrap();
-    let late_start = async {
-        tokio::time::sleep(Duration::from_millis(200)).await;
-        let r = server
-            .responder()
-            .responder_id("late")
-            .connect()
-            .await
-            .unwrap();
-        spawn_answering(r, |_| Some(Reply::success()));
-    };
-    let (waited, ()) = within(async {
-        tokio::join!(
-            exporter
-                .initialize_and_wait(1, EVENTS)
-                .timeout(Duration::from_millis(1500))
-                .into_future(),
-            late_start
-        )
-    })
-    .await;
+    let (waited, subscribers) = wait_for_a_late_starter(false, Duration::from_millis(1500)).await;
     assert!(matches!(
         waited,
         Err(Error::SubscribersTimeout { arrived: 0, .. })
     ));
+    assert!(subscribers.is_empty());
 }
 
 #[tokio::test]

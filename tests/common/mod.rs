@@ -183,6 +183,24 @@ impl RedisServer {
         rx
     }
 
+    /// Runs `publish` and, once its signal shows on `wire` (a raw subscriber
+    /// of the signal channel), publishes each of `answers` raw on the
+    /// response channel, in order.
+    pub async fn publish_with_raw_answers<T>(
+        &self,
+        wire: &mut mpsc::UnboundedReceiver<String>,
+        publish: impl IntoFuture<Output = T>,
+        answers: &[impl AsRef<[u8]>],
+    ) -> T {
+        let inject = async {
+            next_json(wire).await;
+            for answer in answers {
+                self.publish_raw("event-signal-response", answer).await;
+            }
+        };
+        within(async { tokio::join!(publish.into_future(), inject).0 }).await
+    }
+
     /// How many clients are subscribed to `channel`.
     pub async fn numsub(&self, channel: &str) -> usize {
         let mut conn = self.connection().await;
@@ -257,6 +275,13 @@ fn free_port() -> u16 {
 pub async fn next_json(rx: &mut mpsc::UnboundedReceiver<String>) -> serde_json::Value {
     let text = within(rx.recv()).await.expect("subscriber ended");
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
+}
+
+/// A raw Response payload; `rest` is appended inside the object (`,"ras":1`).
+pub fn raw_answer(responder_id: &str, publisher_id: &str, event: &str, rest: &str) -> String {
+    format!(
+        r#"{{"responder_id":"{responder_id}","publisher_id":"{publisher_id}","event":"{event}"{rest}}}"#
+    )
 }
 
 /// The sorted key set of a JSON object.
