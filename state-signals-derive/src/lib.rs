@@ -55,7 +55,8 @@ mod validate;
 /// # Generated items
 ///
 /// - `impl SignalEvents for Enum`: `EVENTS` (the wire names in declaration
-///   order), `event_name(&self)`, `event_index(name)`, `to_metadata(&self)`
+///   order), `event_name(&self)`, and the provided `event_index(name)` and
+///   `from_event_name(name)` (name ⇄ variant), `to_metadata(&self)`
 ///   (the fields as a JSON object, serialized with serde; `None` for a unit
 ///   variant) and `from_signal(&Signal)` (decodes the fields as
 ///   `#[derive(Deserialize)]` would: extra keys ignored, a missing `Option`

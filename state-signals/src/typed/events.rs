@@ -24,6 +24,13 @@ pub trait SignalEvents: Sized + Send + 'static {
     /// keys ignored, a missing `Option` field is `None`).
     fn from_signal(signal: &Signal) -> Result<Self, DecodeError>;
 
+    /// The variant with this wire name, decoded from a signal without
+    /// metadata: a unit variant, or a variant whose fields are all `Option`s
+    /// (they are `None`). Anything else is a [`DecodeError`].
+    fn from_event_name(name: &str) -> Result<Self, DecodeError> {
+        Self::from_signal(&Signal::new("", "", name, ""))
+    }
+
     /// The position of the variant with this wire name in [`EVENTS`](Self::EVENTS).
     fn event_index(name: &str) -> Option<usize> {
         Self::EVENTS.iter().position(|event| *event == name)
