@@ -112,11 +112,20 @@ fn names_and_variants_round_trip() {
         assert_eq!(&Benchmark::from_signal(&signal_of(value)).unwrap(), value);
     }
     assert_eq!(Benchmark::event_index("nope"), None);
-    assert_eq!(Benchmark::from_event_name("benchmark-stop").unwrap(), Benchmark::Stop);
-    assert_eq!(Benchmark::from_event_name("pbench.tool.start").unwrap(), Benchmark::ToolStart);
+    assert_eq!(
+        Benchmark::from_event_name("benchmark-stop").unwrap(),
+        Benchmark::Stop
+    );
+    assert_eq!(
+        Benchmark::from_event_name("pbench.tool.start").unwrap(),
+        Benchmark::ToolStart
+    );
     assert!(matches!(
         Benchmark::from_event_name("sample"),
-        Err(DecodeError::Field { field: "iteration", .. })
+        Err(DecodeError::Field {
+            field: "iteration",
+            ..
+        })
     ));
     assert!(matches!(
         Benchmark::from_event_name("nope"),

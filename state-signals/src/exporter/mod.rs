@@ -1,6 +1,8 @@
 //! SignalExporter: publishes state signals and collects its subscribers' answers.
 
+mod initialize;
 mod progress;
+mod publish;
 mod report;
 mod requests;
 mod state;
@@ -9,18 +11,16 @@ pub use progress::ExporterEvent;
 pub use report::{Answer, PublishReport};
 pub use requests::{Initialize, InitializeAndWait, PublishSignal};
 
-use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::{broadcast, oneshot};
+use tokio::sync::broadcast;
 use tokio::task::JoinHandle;
-use tokio::time::Instant;
 
 use crate::protocol::{new_publisher_id, Channels, Metadata, Signal, INITIALIZATION, SHUTDOWN};
 use crate::transport::{connect_setters, ConnectOptions, Transport};
 use crate::{Error, Result};
-use state::{Round, Shared};
+use state::Shared;
 
 /// The default time a publish waits for its answers: 20 s, as in Python.
 pub const DEFAULT_PUBLISH_TIMEOUT: Duration = Duration::from_secs(20);
@@ -267,178 +267,6 @@ impl SignalExporter {
         self.transport
             .publish(self.channels.signals(), payload)
             .await
-    }
-
-    async fn run_initialize(
-        &self,
-        legal_events: Vec<String>,
-        expected: Vec<String>,
-        options: &SignalOptions,
-    ) -> Result<()> {
-        if legal_events.is_empty() {
-            return Err(Error::NoLegalEvents);
-        }
-        if let Some(event) = legal_events.iter().find(|e| is_reserved(e)) {
-            return Err(reserved(event));
-        }
-        self.subscribed
-            .get_or_try_init(|| self.transport.subscribe(self.channels.responses()))
-            .await?;
-        {
-            let mut state = self.shared.lock();
-            state.accepting = true;
-            state.legal_events = legal_events;
-        }
-        self.shared.add_subscribers(expected);
-        self.send(INITIALIZATION, options).await?;
-        tracing::info!(publisher_id = %self.publisher_id(), "initialized");
-        Ok(())
-    }
-
-    async fn run_initialize_and_wait(
-        &self,
-        request: Initialize<'_>,
-        count: usize,
-        timeout: Option<Duration>,
-        periodic: bool,
-    ) -> Result<()> {
-        let started = Instant::now();
-        let mut count_rx = self.shared.subscriber_count.subscribe();
-        self.run_initialize(request.legal_events, request.expected, &request.options)
-            .await?;
-        let reached = async {
-            // The sender lives as long as `self`; an error cannot happen here.
-            let _ = count_rx.wait_for(|n| *n >= count).await;
-        };
-        let republish = async {
-            if !periodic {
-                return std::future::pending().await;
-            }
-            // The protocol's cadence for late starters: once a second.
-            let period = Duration::from_secs(1);
-            let mut ticks = tokio::time::interval_at(Instant::now() + period, period);
-            ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-            loop {
-                ticks.tick().await;
-                match self.send(INITIALIZATION, &request.options).await {
-                    Ok(_) => tracing::info!("periodic initialization published"),
-                    Err(error) => tracing::warn!(%error, "periodic initialization failed"),
-                }
-            }
-        };
-        let waited = async {
-            tokio::select! {
-                () = reached => {}
-                () = republish => {}
-            }
-        };
-        let in_time = match timeout {
-            Some(limit) => tokio::time::timeout_at(started + limit, waited)
-                .await
-                .is_ok(),
-            None => {
-                waited.await;
-                true
-            }
-        };
-        if in_time {
-            return Ok(());
-        }
-        let arrived = self.subscriber_count();
-        tracing::error!(
-            expected = count,
-            arrived,
-            "timed out waiting for subscribers"
-        );
-        Err(Error::SubscribersTimeout {
-            expected: count,
-            arrived,
-            waited: started.elapsed(),
-        })
-    }
-
-    async fn run_publish(
-        &self,
-        event: String,
-        options: &SignalOptions,
-        timeout: Option<Duration>,
-    ) -> Result<PublishReport> {
-        if is_reserved(&event) {
-            return Err(reserved(&event));
-        }
-        let _turn = self.publish_turn.lock().await;
-        let started = Instant::now();
-        let (done_tx, done_rx) = oneshot::channel();
-        let expected = {
-            let mut state = self.shared.lock();
-            if !state.accepting {
-                tracing::warn!(%event, "exporter is not initialized: no legality check, no subscribers waited for");
-                BTreeSet::new()
-            } else if !state.legal_events.contains(&event) {
-                return Err(Error::IllegalEvent {
-                    event,
-                    legal: state.legal_events.clone(),
-                });
-            } else {
-                let expected = state.subscribers.clone();
-                if !expected.is_empty() {
-                    state.round = Some(Round {
-                        event: event.clone(),
-                        expected: expected.len(),
-                        waiting: expected.clone(),
-                        answers: BTreeMap::new(),
-                        done: Some(done_tx),
-                    });
-                }
-                expected
-            }
-        };
-        // Clears the round however this call ends (also when its future is dropped).
-        let round = RoundGuard(&self.shared);
-        let receivers = self.send(&event, options).await?;
-        tracing::debug!(%event, receivers, subscribers = expected.len(), "signal published");
-        if expected.is_empty() {
-            return Ok(PublishReport::new(
-                event,
-                BTreeMap::new(),
-                BTreeSet::new(),
-                receivers,
-                started.elapsed(),
-            ));
-        }
-        if receivers == 0 && self.transport.is_standalone().await {
-            tracing::warn!(%event, subscribers = expected.len(), "no client received the signal; reporting every subscriber missing");
-        } else {
-            let answered = match timeout {
-                Some(limit) => tokio::time::timeout_at(started + limit, done_rx)
-                    .await
-                    .is_ok(),
-                None => done_rx.await.is_ok(),
-            };
-            if !answered {
-                tracing::error!(%event, "timed out waiting for subscriber answers");
-            }
-        }
-        let round = round.take();
-        let (answers, missing) = round.map(|r| (r.answers, r.waiting)).unwrap_or_default();
-        let report = PublishReport::new(event, answers, missing, receivers, started.elapsed());
-        tracing::info!(event = %report.event, code = report.code.code(), elapsed = ?report.elapsed, "publish complete");
-        Ok(report)
-    }
-}
-
-/// Removes the publish in flight from the shared state when dropped.
-struct RoundGuard<'a>(&'a Shared);
-
-impl RoundGuard<'_> {
-    fn take(self) -> Option<Round> {
-        self.0.lock().round.take()
-    }
-}
-
-impl Drop for RoundGuard<'_> {
-    fn drop(&mut self) {
-        self.0.lock().round = None;
     }
 }
 

@@ -1,0 +1,97 @@
+//! `publish_signal`: publish one signal and collect every subscriber's answer.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
+
+use tokio::sync::oneshot;
+use tokio::time::Instant;
+
+use super::state::{Round, Shared};
+use super::{is_reserved, reserved, PublishReport, SignalExporter, SignalOptions};
+use crate::{Error, Result};
+
+impl SignalExporter {
+    pub(super) async fn run_publish(
+        &self,
+        event: String,
+        options: &SignalOptions,
+        timeout: Option<Duration>,
+    ) -> Result<PublishReport> {
+        if is_reserved(&event) {
+            return Err(reserved(&event));
+        }
+        let _turn = self.publish_turn.lock().await;
+        let started = Instant::now();
+        let (done_tx, done_rx) = oneshot::channel();
+        let expected = {
+            let mut state = self.shared.lock();
+            if !state.accepting {
+                tracing::warn!(%event, "exporter is not initialized: no legality check, no subscribers waited for");
+                BTreeSet::new()
+            } else if !state.legal_events.contains(&event) {
+                return Err(Error::IllegalEvent {
+                    event,
+                    legal: state.legal_events.clone(),
+                });
+            } else {
+                let expected = state.subscribers.clone();
+                if !expected.is_empty() {
+                    state.round = Some(Round {
+                        event: event.clone(),
+                        expected: expected.len(),
+                        waiting: expected.clone(),
+                        answers: BTreeMap::new(),
+                        done: Some(done_tx),
+                    });
+                }
+                expected
+            }
+        };
+        // Clears the round however this call ends (also when its future is dropped).
+        let round = RoundGuard(&self.shared);
+        let receivers = self.send(&event, options).await?;
+        tracing::debug!(%event, receivers, subscribers = expected.len(), "signal published");
+        if expected.is_empty() {
+            return Ok(PublishReport::new(
+                event,
+                BTreeMap::new(),
+                BTreeSet::new(),
+                receivers,
+                started.elapsed(),
+            ));
+        }
+        if receivers == 0 && self.transport.is_standalone().await {
+            tracing::warn!(%event, subscribers = expected.len(), "no client received the signal; reporting every subscriber missing");
+        } else {
+            let answered = match timeout {
+                Some(limit) => tokio::time::timeout_at(started + limit, done_rx)
+                    .await
+                    .is_ok(),
+                None => done_rx.await.is_ok(),
+            };
+            if !answered {
+                tracing::error!(%event, "timed out waiting for subscriber answers");
+            }
+        }
+        let round = round.take();
+        let (answers, missing) = round.map(|r| (r.answers, r.waiting)).unwrap_or_default();
+        let report = PublishReport::new(event, answers, missing, receivers, started.elapsed());
+        tracing::info!(event = %report.event, code = report.code.code(), elapsed = ?report.elapsed, "publish complete");
+        Ok(report)
+    }
+}
+
+/// Removes the publish in flight from the shared state when dropped.
+struct RoundGuard<'a>(&'a Shared);
+
+impl RoundGuard<'_> {
+    fn take(self) -> Option<Round> {
+        self.0.lock().round.take()
+    }
+}
+
+impl Drop for RoundGuard<'_> {
+    fn drop(&mut self) {
+        self.0.lock().round = None;
+    }
+}
