@@ -109,6 +109,29 @@ async fn exec_timeout_kills_a_hanging_command() {
 }
 
 #[tokio::test]
+async fn a_background_job_of_the_command_does_not_hold_the_answer() {
+    let server = RedisServer::start();
+    let _r = responders(
+        &server,
+        &[&["--id", "bg", "--exec", "sleep 5 & echo started"]],
+    )
+    .await;
+    let exporter = within(server.exporter("bench").connect()).await.unwrap();
+    within(exporter.initialize_and_wait(1, ["go"]))
+        .await
+        .unwrap();
+    let started = Instant::now();
+    let report = within(exporter.publish_signal("go")).await.unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(report.answers["bg"].message.as_deref(), Some("started"));
+    assert!(report.all_succeeded());
+}
+
+#[tokio::test]
 async fn events_filter_and_fixed_replies() {
     let server = RedisServer::start();
     let _r = responders(

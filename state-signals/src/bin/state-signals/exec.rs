@@ -72,8 +72,8 @@ impl Exec {
         }
         let mut child = command.spawn()?;
         let group = child.id().map(|id| Pid::from_raw(id as i32));
-        let stdout = tokio::spawn(tail(child.stdout.take()));
-        let stderr = tokio::spawn(tail(child.stderr.take()));
+        let stdout = Output::read(child.stdout.take());
+        let stderr = Output::read(child.stderr.take());
         let limit = async {
             match self.timeout {
                 Some(limit) => tokio::time::sleep(limit).await,
@@ -91,8 +91,10 @@ impl Exec {
             }
             let _ = child.wait().await;
         }
-        let stdout = stdout.await.unwrap_or_default();
-        let stderr = stderr.await.unwrap_or_default();
+        // A background job of the command may keep the pipes open: wait a
+        // little for the rest of the output, then answer with what came.
+        let stdout = stdout.collect().await;
+        let stderr = stderr.collect().await;
         drop(file);
         Ok(match ended {
             Ended::Exited(status) if status.success() => {
@@ -125,23 +127,48 @@ fn reply_with(reply: Reply, message: Option<String>) -> Reply {
     }
 }
 
-/// Reads a stream to its end, keeping its last `OUTPUT_TAIL` bytes.
-async fn tail(stream: Option<impl AsyncRead + Unpin>) -> Vec<u8> {
-    let Some(mut stream) = stream else {
-        return Vec::new();
-    };
-    let mut kept = Vec::new();
-    let mut chunk = [0u8; 8192];
-    while let Ok(n) = stream.read(&mut chunk).await {
-        if n == 0 {
-            break;
-        }
-        kept.extend_from_slice(&chunk[..n]);
-        if kept.len() > 2 * OUTPUT_TAIL {
-            kept.drain(..kept.len() - OUTPUT_TAIL);
-        }
+/// How long output is still read after the command exited.
+const OUTPUT_GRACE: Duration = Duration::from_millis(500);
+
+/// One output stream, read in the background into a bounded buffer.
+struct Output {
+    kept: std::sync::Arc<std::sync::Mutex<Vec<u8>>>,
+    reader: tokio::task::JoinHandle<()>,
+}
+
+impl Output {
+    fn read(stream: Option<impl AsyncRead + Unpin + Send + 'static>) -> Self {
+        let kept = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let buffer = kept.clone();
+        let reader = tokio::spawn(async move {
+            let Some(mut stream) = stream else { return };
+            let mut chunk = [0u8; 8192];
+            while let Ok(n) = stream.read(&mut chunk).await {
+                if n == 0 {
+                    break;
+                }
+                let mut kept = buffer.lock().unwrap_or_else(|p| p.into_inner());
+                kept.extend_from_slice(&chunk[..n]);
+                if kept.len() > 2 * OUTPUT_TAIL {
+                    let excess = kept.len() - OUTPUT_TAIL;
+                    kept.drain(..excess);
+                }
+            }
+        });
+        Self { kept, reader }
     }
-    kept
+
+    /// What was read, once the stream ended or the grace period ran out.
+    async fn collect(mut self) -> Vec<u8> {
+        if tokio::time::timeout(OUTPUT_GRACE, &mut self.reader)
+            .await
+            .is_err()
+        {
+            self.reader.abort();
+        }
+        let kept = self.kept.lock().unwrap_or_else(|p| p.into_inner());
+        kept.clone()
+    }
 }
 
 /// The last non-empty line, bounded to `MESSAGE_MAX` characters.
