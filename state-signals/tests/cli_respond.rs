@@ -8,7 +8,8 @@ use std::time::{Duration, Instant};
 use cli_support::common::{within, RedisServer};
 use cli_support::{responders, wait};
 use serde_json::json;
-use state_signals::ResultCode;
+use state_signals::{PublishReport, ResultCode};
+use tokio::process::Child;
 
 #[tokio::test]
 async fn exec_gets_the_signal_in_its_environment_and_respond_exits_after_shutdown() {
@@ -76,34 +77,34 @@ async fn exec_gets_the_signal_in_its_environment_and_respond_exits_after_shutdow
     assert_eq!(wait(r2.remove(0)).await.code(), 0);
 }
 
-#[tokio::test]
-async fn exec_timeout_kills_a_hanging_command() {
-    let server = RedisServer::start();
-    let dir = tempfile::tempdir().unwrap();
-    let marker = dir.path().join("survived");
-    let cmd = format!("sleep 3; touch {}", marker.display());
-    let _r = responders(
-        &server,
-        &[&["--id", "slow", "--exec", &cmd, "--exec-timeout", "0.3"]],
-    )
-    .await;
+/// Starts one `respond ARGS…` and publishes `go` to it once: the report and
+/// how long the publish took. The responder lives as long as the returned child.
+async fn publish_once(
+    server: &RedisServer,
+    args: &[&str],
+) -> (PublishReport, Duration, Vec<Child>) {
+    let responder = responders(server, &[args]).await;
     let exporter = within(server.exporter("bench").connect()).await.unwrap();
     within(exporter.initialize_and_wait(1, ["go"]))
         .await
         .unwrap();
     let started = Instant::now();
     let report = within(exporter.publish_signal("go")).await.unwrap();
-    assert!(
-        started.elapsed() < Duration::from_secs(2),
-        "{:?}",
-        started.elapsed()
-    );
+    (report, started.elapsed(), responder)
+}
+
+#[tokio::test]
+async fn exec_timeout_kills_a_hanging_command() {
+    let server = RedisServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let marker = dir.path().join("survived");
+    let cmd = format!("sleep 3; touch {}", marker.display());
+    let args = ["--id", "slow", "--exec", &cmd, "--exec-timeout", "0.3"];
+    let (report, took, _r) = publish_once(&server, &args).await;
+    assert!(took < Duration::from_secs(2), "{took:?}");
     assert_eq!(report.code, ResultCode::SomeFailed);
-    assert!(report.answers["slow"]
-        .message
-        .as_deref()
-        .unwrap()
-        .contains("exec timeout"));
+    let message = report.answers["slow"].message.as_deref().unwrap();
+    assert!(message.contains("exec timeout"), "{message}");
     tokio::time::sleep(Duration::from_secs(4)).await;
     assert!(!marker.exists(), "the whole process group was killed");
 }
@@ -111,22 +112,9 @@ async fn exec_timeout_kills_a_hanging_command() {
 #[tokio::test]
 async fn a_background_job_of_the_command_does_not_hold_the_answer() {
     let server = RedisServer::start();
-    let _r = responders(
-        &server,
-        &[&["--id", "bg", "--exec", "sleep 5 & echo started"]],
-    )
-    .await;
-    let exporter = within(server.exporter("bench").connect()).await.unwrap();
-    within(exporter.initialize_and_wait(1, ["go"]))
-        .await
-        .unwrap();
-    let started = Instant::now();
-    let report = within(exporter.publish_signal("go")).await.unwrap();
-    assert!(
-        started.elapsed() < Duration::from_secs(3),
-        "{:?}",
-        started.elapsed()
-    );
+    let args = ["--id", "bg", "--exec", "sleep 5 & echo started"];
+    let (report, took, _r) = publish_once(&server, &args).await;
+    assert!(took < Duration::from_secs(3), "{took:?}");
     assert_eq!(report.answers["bg"].message.as_deref(), Some("started"));
     assert!(report.all_succeeded());
 }
