@@ -23,7 +23,7 @@ impl SignalExporter {
             return Err(reserved(event));
         }
         self.subscribed
-            .get_or_try_init(|| self.transport.subscribe(self.channels.responses()))
+            .get_or_try_init(|| self.transport.subscribe(self.shared.channels.responses()))
             .await?;
         {
             let mut state = self.shared.lock();

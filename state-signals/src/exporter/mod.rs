@@ -60,7 +60,6 @@ pub struct SignalExporter {
     shared: Arc<Shared>,
     process_name: String,
     runner_host: String,
-    channels: Channels,
     /// Serializes publishes (see the type's docs).
     publish_turn: tokio::sync::Mutex<()>,
     /// The response channel is subscribed (once, on the first `initialize`).
@@ -92,7 +91,7 @@ impl SignalExporterBuilder {
         let publisher_id = new_publisher_id(&self.process_name);
         let shared = Arc::new(Shared::new(
             publisher_id,
-            self.connect.channels.clone(),
+            self.connect.channels,
             self.connect.max_payload,
         ));
         let listener = tokio::spawn(state::listen(shared.clone(), pushes));
@@ -102,7 +101,6 @@ impl SignalExporterBuilder {
             shared,
             process_name: self.process_name,
             runner_host: self.runner_host.unwrap_or_else(crate::hostname),
-            channels: self.connect.channels,
             publish_turn: tokio::sync::Mutex::new(()),
             subscribed: tokio::sync::OnceCell::new(),
             listener,
@@ -145,7 +143,7 @@ impl SignalExporter {
 
     /// The channels this exporter uses.
     pub fn channels(&self) -> &Channels {
-        &self.channels
+        &self.shared.channels
     }
 
     /// The responder ids in the subscriber set, sorted.
@@ -265,7 +263,7 @@ impl SignalExporter {
     async fn send(&self, event: &str, options: &SignalOptions) -> Result<usize> {
         let payload = self.signal(event, options).to_json();
         self.transport
-            .publish(self.channels.signals(), payload)
+            .publish(self.shared.channels.signals(), payload)
             .await
     }
 }
@@ -284,7 +282,7 @@ impl std::fmt::Debug for SignalExporter {
         f.debug_struct("SignalExporter")
             .field("publisher_id", &self.shared.publisher_id)
             .field("target", &self.transport.target())
-            .field("channels", &self.channels)
+            .field("channels", &self.shared.channels)
             .finish_non_exhaustive()
     }
 }

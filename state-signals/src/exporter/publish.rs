@@ -27,19 +27,19 @@ impl SignalExporter {
             let mut state = self.shared.lock();
             if !state.accepting {
                 tracing::warn!(%event, "exporter is not initialized: no legality check, no subscribers waited for");
-                BTreeSet::new()
+                0
             } else if !state.legal_events.contains(&event) {
                 return Err(Error::IllegalEvent {
                     event,
                     legal: state.legal_events.clone(),
                 });
             } else {
-                let expected = state.subscribers.clone();
-                if !expected.is_empty() {
+                let waiting = state.subscribers.clone();
+                let expected = waiting.len();
+                if expected > 0 {
                     state.round = Some(Round {
                         event: event.clone(),
-                        expected: expected.len(),
-                        waiting: expected.clone(),
+                        waiting,
                         answers: BTreeMap::new(),
                         done: Some(done_tx),
                     });
@@ -50,8 +50,8 @@ impl SignalExporter {
         // Clears the round however this call ends (also when its future is dropped).
         let round = RoundGuard(&self.shared);
         let receivers = self.send(&event, options).await?;
-        tracing::debug!(%event, receivers, subscribers = expected.len(), "signal published");
-        if expected.is_empty() {
+        tracing::debug!(%event, receivers, subscribers = expected, "signal published");
+        if expected == 0 {
             return Ok(PublishReport::new(
                 event,
                 BTreeMap::new(),
@@ -61,7 +61,7 @@ impl SignalExporter {
             ));
         }
         if receivers == 0 && self.transport.is_standalone().await {
-            tracing::warn!(%event, subscribers = expected.len(), "no client received the signal; reporting every subscriber missing");
+            tracing::warn!(%event, subscribers = expected, "no client received the signal; reporting every subscriber missing");
         } else {
             let answered = match timeout {
                 Some(limit) => tokio::time::timeout_at(started + limit, done_rx)

@@ -35,7 +35,7 @@ pub(crate) struct State {
 /// One publish waiting for its answers.
 pub(crate) struct Round {
     pub(crate) event: String,
-    pub(crate) expected: usize,
+    /// Subscribers that have not answered yet; with `answers`, the whole set.
     pub(crate) waiting: BTreeSet<String>,
     pub(crate) answers: BTreeMap<String, Answer>,
     /// Fired when `waiting` becomes empty.
@@ -122,7 +122,8 @@ impl Shared {
                     message: response.message,
                 },
             );
-            let (answered, expected) = (round.answers.len(), round.expected);
+            let answered = round.answers.len();
+            let expected = answered + round.waiting.len();
             self.emit(|| ExporterEvent::Answered {
                 event: round.event.clone(),
                 responder_id: id,

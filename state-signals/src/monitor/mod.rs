@@ -104,13 +104,7 @@ impl SignalMonitor {
                 Some(Incoming::Signal(signal)) if self.locks.admit(&signal) => {
                     return Some(Observed::Signal(signal))
                 }
-                Some(Incoming::Response(response))
-                    if self
-                        .locks
-                        .publisher_id
-                        .as_ref()
-                        .is_none_or(|id| *id == response.publisher_id) =>
-                {
+                Some(Incoming::Response(response)) if self.locks.admit_response(&response) => {
                     return Some(Observed::Response(response))
                 }
                 _ => {}

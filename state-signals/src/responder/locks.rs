@@ -1,6 +1,6 @@
 //! The publisher-id and tag locks that filter what a responder yields.
 
-use crate::protocol::Signal;
+use crate::protocol::{Response, Signal};
 
 #[derive(Debug, Default, Clone)]
 pub(crate) struct Locks {
@@ -15,6 +15,13 @@ impl Locks {
             .as_ref()
             .is_none_or(|id| *id == signal.publisher_id)
             && self.tag.as_ref().is_none_or(|tag| *tag == signal.tag)
+    }
+
+    /// Whether `response` passes the publisher-id lock (responses carry no tag).
+    pub(crate) fn admit_response(&self, response: &Response) -> bool {
+        self.publisher_id
+            .as_ref()
+            .is_none_or(|id| *id == response.publisher_id)
     }
 }
 
@@ -35,5 +42,12 @@ mod tests {
         assert!(!locks.admit(&signal));
         locks.tag = Some("t".into());
         assert!(locks.admit(&signal));
+        let mut response = Response::new("r", "p-1", "e", None, None);
+        assert!(
+            locks.admit_response(&response),
+            "the tag lock does not apply"
+        );
+        response.publisher_id = "p-2".into();
+        assert!(!locks.admit_response(&response));
     }
 }

@@ -185,6 +185,10 @@ impl Transport {
     }
 }
 
+/// One plain connection + PING. The first connect probes like this, once a
+/// second, before the `ConnectionManager` connects: the manager retries every
+/// error forever (what a reconnect needs), while a first connect must fail
+/// at once on a wrong password and report the last error at the deadline.
 async fn probe(client: &redis::Client) -> redis::RedisResult<()> {
     let mut conn = client.get_multiplexed_async_connection().await?;
     redis::cmd("PING").query_async::<()>(&mut conn).await
