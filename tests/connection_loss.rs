@@ -144,10 +144,7 @@ async fn dropping_an_exporter_without_shutdown_closes_everything() {
     assert_eq!(server.numsub("event-signal-response").await, 1);
     drop(exporter);
     // Its subscription (and connection) goes away with it.
-    within(async {
-        while server.numsub("event-signal-response").await > 0 {
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    })
-    .await;
+    server
+        .wait_numsub_until("event-signal-response", |n| n == 0)
+        .await;
 }

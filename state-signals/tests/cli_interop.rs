@@ -77,6 +77,8 @@ async fn cli_run_drives_python_responders() {
     .await;
     assert_eq!(out.code(), 1, "{out:?}");
     assert_eq!(out.lines[0]["code"], 0);
+    assert_eq!(out.lines[0]["responses"][&ok_id]["ras"], 1);
+    assert_eq!(out.lines[1]["responses"][&ok_id]["ras"], 1);
     assert_eq!(out.lines[1]["failed"], json!([bad_id]));
     assert_eq!(out.lines[1]["responses"][&bad_id]["message"], "no space");
     for p in [ok, bad] {
@@ -89,5 +91,4 @@ async fn cli_run_drives_python_responders() {
         assert_eq!(lines[1]["signal"]["sample_no"], 0);
         assert_eq!(lines[1]["signal"]["metadata"], json!({"run": 1}));
     }
-    let _ = ok_id;
 }

@@ -6,7 +6,7 @@ mod cli_support;
 use std::time::{Duration, Instant};
 
 use cli_support::common::{within, RedisServer};
-use cli_support::{responders, wait};
+use cli_support::{group_gone, responders, started_group, wait};
 use serde_json::json;
 use state_signals::{PublishReport, ResultCode};
 use tokio::process::Child;
@@ -97,16 +97,16 @@ async fn publish_once(
 async fn exec_timeout_kills_a_hanging_command() {
     let server = RedisServer::start();
     let dir = tempfile::tempdir().unwrap();
-    let marker = dir.path().join("survived");
-    let cmd = format!("sleep 3; touch {}", marker.display());
+    let pid_file = dir.path().join("pid");
+    // `sleep 60` outlives the test limit: if it survived, `group_gone` fails.
+    let cmd = format!("echo $$ > {}; sleep 60", pid_file.display());
     let args = ["--id", "slow", "--exec", &cmd, "--exec-timeout", "0.3"];
     let (report, took, _r) = publish_once(&server, &args).await;
     assert!(took < Duration::from_secs(2), "{took:?}");
     assert_eq!(report.code, ResultCode::SomeFailed);
     let message = report.answers["slow"].message.as_deref().unwrap();
     assert!(message.contains("exec timeout"), "{message}");
-    tokio::time::sleep(Duration::from_secs(4)).await;
-    assert!(!marker.exists(), "the whole process group was killed");
+    group_gone(started_group(&pid_file).await).await;
 }
 
 #[tokio::test]
@@ -153,8 +153,8 @@ async fn events_filter_and_fixed_replies() {
 async fn process_filter_and_sigterm_kill_the_running_command() {
     let server = RedisServer::start();
     let dir = tempfile::tempdir().unwrap();
-    let marker = dir.path().join("survived");
-    let cmd = format!("sleep 3; touch {}", marker.display());
+    let pid_file = dir.path().join("pid");
+    let cmd = format!("echo $$ > {}; sleep 60", pid_file.display());
     let mut r = responders(
         &server,
         &[&["--id", "p", "--process", "wanted", "--exec", &cmd]],
@@ -172,21 +172,19 @@ async fn process_filter_and_sigterm_kill_the_running_command() {
     within(wanted.initialize_and_wait(1, ["go"])).await.unwrap();
     let publish = wanted.publish_signal("go").timeout(Duration::from_secs(10));
     let kill = async {
-        tokio::time::sleep(Duration::from_millis(300)).await;
+        // SIGTERM once the command is running.
+        let group = started_group(&pid_file).await;
         let pid = nix::unistd::Pid::from_raw(r[0].id().unwrap() as i32);
         nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM).unwrap();
+        group
     };
-    let (report, ()) =
+    let (report, group) =
         within(async { tokio::join!(std::future::IntoFuture::into_future(publish), kill) }).await;
     let report = report.unwrap();
     assert_eq!(report.answers["p"].ras.code(), 0, "{report:?}");
-    assert!(report.answers["p"]
-        .message
-        .as_deref()
-        .unwrap()
-        .contains("shutting down"));
+    let message = report.answers["p"].message.as_deref().unwrap();
+    assert!(message.contains("shutting down"), "{message}");
     let out = wait(r.remove(0)).await;
     assert_eq!(out.code(), 0, "{out:?}");
-    tokio::time::sleep(Duration::from_secs(4)).await;
-    assert!(!marker.exists(), "the command was killed, not orphaned");
+    group_gone(group).await;
 }

@@ -218,11 +218,16 @@ impl RedisServer {
         n
     }
 
-    /// Waits until at least `n` clients are subscribed to `channel`. The
-    /// server offers no notification for this, so it asks every 20 ms.
+    /// Waits until at least `n` clients are subscribed to `channel`.
     pub async fn wait_numsub(&self, channel: &str, n: usize) {
+        self.wait_numsub_until(channel, |count| count >= n).await
+    }
+
+    /// Waits until the number of clients subscribed to `channel` satisfies
+    /// `done`. The server offers no notification for this, so it asks every 20 ms.
+    pub async fn wait_numsub_until(&self, channel: &str, done: impl Fn(usize) -> bool) {
         within(async {
-            while self.numsub(channel).await < n {
+            while !done(self.numsub(channel).await) {
                 tokio::time::sleep(Duration::from_millis(20)).await;
             }
         })

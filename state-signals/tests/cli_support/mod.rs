@@ -131,3 +131,46 @@ impl Driven {
         within(child.wait()).await.expect("exit")
     }
 }
+
+/// The process group id a command wrote to `pid_file` (`echo $$ > FILE` as
+/// its first step): waits until it is there, which proves the command runs.
+pub async fn started_group(pid_file: &std::path::Path) -> i32 {
+    within(async {
+        loop {
+            if let Ok(text) = std::fs::read_to_string(pid_file) {
+                if let Ok(pid) = text.trim().parse() {
+                    return pid;
+                }
+            }
+            // A file appearing has no notification here: look again shortly.
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    })
+    .await
+}
+
+/// Waits until no live (non-zombie) process is left in process group
+/// `pgid`; fails the test if one outlives the test limit.
+pub async fn group_gone(pgid: i32) {
+    within(async {
+        while group_alive(pgid) {
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    })
+    .await
+}
+
+fn group_alive(pgid: i32) -> bool {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return false;
+    };
+    entries.flatten().any(|entry| {
+        let stat = std::fs::read_to_string(entry.path().join("stat")).unwrap_or_default();
+        // pid (comm) state ppid pgrp …; comm may hold spaces, so split after ')'.
+        let Some((_, rest)) = stat.rsplit_once(')') else {
+            return false;
+        };
+        let fields: Vec<&str> = rest.split_whitespace().collect();
+        fields.len() > 2 && fields[0] != "Z" && fields[2].parse() == Ok(pgid)
+    })
+}
