@@ -67,7 +67,7 @@ impl Shared {
         }
     }
 
-    /// Adds subscribers and publishes the new count; returns how many were new.
+    /// Adds subscribers and publishes the new count.
     pub(crate) fn add_subscribers(&self, ids: impl IntoIterator<Item = String>) {
         let mut state = self.lock();
         for id in ids {
@@ -82,7 +82,10 @@ impl Shared {
                 tracing::debug!(responder_id = %id, "repeated initialization answer; already subscribed");
             }
         }
-        self.subscriber_count.send_replace(state.subscribers.len());
+        // Waiters wake only when the count changed (not on repeated answers).
+        let count = state.subscribers.len();
+        self.subscriber_count
+            .send_if_modified(|n| std::mem::replace(n, count) != count);
     }
 
     /// Handles one Response addressed to anybody.
