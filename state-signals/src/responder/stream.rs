@@ -15,8 +15,9 @@ use crate::transport::{decode, Incoming};
 /// delivered them. Malformed or oversized payloads are logged and skipped.
 ///
 /// All streams of one responder (and its clones) share one queue: each signal
-/// goes to one of them. Use one stream at a time. The stream ends only when
-/// the responder's connection is gone for good.
+/// goes to one of them. Use one stream at a time. Signals received while
+/// nobody polls are queued (unbounded) until the stream is polled again. The
+/// stream ends only when the responder's connection is gone for good.
 #[must_use = "streams do nothing unless polled"]
 pub struct Signals {
     pub(super) inner: Arc<Inner>,
