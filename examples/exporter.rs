@@ -1,5 +1,6 @@
-//! The exporter half of a two-terminal demo: waits for N responders, publishes
-//! two events, shuts down. Exits 0 when nobody was missing, 2 otherwise.
+//! The exporter of the README's API tour: waits for N responders (default
+//! 1), publishes two events, shuts down. Exits 0 when every responder
+//! succeeded, 1 when one failed, 2 when one never answered.
 //!
 //! ```text
 //! cargo run --example responder        # terminal 1 (and 2, 3 …)
@@ -7,35 +8,27 @@
 //! ```
 
 use state_signals::{ResultCode, SignalExporter};
+use std::time::Duration;
 
 #[tokio::main]
 async fn main() -> state_signals::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
-        )
-        .init();
+    tracing_subscriber::fmt().with_env_filter("info").init(); // the library logs through `tracing`
     let url = std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
-    let count: usize = match std::env::args().nth(1).map(|a| a.parse()) {
-        None => 1,
-        Some(Ok(n)) => n,
-        Some(Err(_)) => {
-            eprintln!("usage: exporter [RESPONDERS]");
-            std::process::exit(64);
-        }
-    };
+    let count: usize = std::env::args()
+        .nth(1)
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(1);
 
-    let exporter = SignalExporter::builder("demo-benchmark")
-        .url(url)
-        .connect()
+    let exporter = SignalExporter::builder("my-benchmark")
+        .url(url) // or .host_port(..), .client(redis::Client)
+        .connect() // retried once a second for 20 s by default
         .await?;
-    println!(
-        "waiting for {count} responder(s) as {}",
-        exporter.publisher_id()
-    );
+
+    // Subscribe to answers, publish `initialization`, wait for `count` subscribers.
     exporter
         .initialize_and_wait(count, ["benchmark-start", "benchmark-stop"])
-        .periodic(true)
+        .periodic(true) // republish every second for late starters
+        .timeout(Duration::from_secs(60))
         .await?;
 
     let mut worst = ResultCode::AllSucceeded;
@@ -43,19 +36,26 @@ async fn main() -> state_signals::Result<()> {
         .into_iter()
         .enumerate()
     {
-        let report = exporter.publish_signal(event).sample(sample as i64).await?;
-        println!("{event}: {} in {:.2?}", report.code, report.elapsed);
+        let report = exporter
+            .publish_signal(event)
+            .sample(sample as i64)
+            .tag("run-42")
+            .timeout(Duration::from_secs(20))
+            .await?;
+        println!(
+            "{event}: {} ({} answered in {:.2?})",
+            report.code,
+            report.answers.len(),
+            report.elapsed
+        );
         for (id, ras) in report.failed() {
-            println!("  failed: {id} (ras {ras})");
+            println!("  {id} failed with ras {ras}");
         }
         for id in &report.missing {
-            println!("  missing: {id}");
+            println!("  {id} never answered");
         }
         worst = worst.max(report.code);
     }
     exporter.shutdown().await?;
-    if worst == ResultCode::SomeMissing {
-        std::process::exit(2);
-    }
-    Ok(())
+    std::process::exit(worst.code())
 }

@@ -78,7 +78,7 @@ async fn hostile_responses_do_not_stop_the_exporter_or_fool_a_publish() {
 async fn hostile_signals_do_not_stop_the_responder() {
     let server = RedisServer::start();
     let responder = within(server.responder().connect()).await.unwrap();
-    let mut signals = responder.signals();
+    let (_handle, mut signals) = responder.split();
     for payload in HOSTILE {
         server.publish_raw("event-signal-pubsub", payload).await;
     }
@@ -97,7 +97,7 @@ async fn payloads_over_the_cap_are_skipped_and_large_ones_under_it_accepted() {
     let responder = within(server.responder().max_payload(64 * 1024).connect())
         .await
         .unwrap();
-    let mut signals = responder.signals();
+    let (_handle, mut signals) = responder.split();
     let big = |event: &str, size: usize| {
         format!(
             r#"{{"publisher_id":"p","process_name":"x","event":"{event}","runner_host":"h","metadata":{{"blob":"{}"}}}}"#,
@@ -119,7 +119,7 @@ async fn payloads_over_the_cap_are_skipped_and_large_ones_under_it_accepted() {
 
     // The default cap (4 MiB) accepts a 3 MiB signal end to end.
     let default = within(server.responder().connect()).await.unwrap();
-    let mut signals = default.signals();
+    let (_default, mut signals) = default.split();
     server
         .publish_raw("event-signal-pubsub", big("three-mib", 3 << 20))
         .await;

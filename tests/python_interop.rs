@@ -6,12 +6,34 @@ mod common;
 use std::time::Duration;
 
 use common::{within, Python, RedisServer};
-use futures_util::StreamExt;
 use serde_json::{json, Value};
-use state_signals::{Ras, Reply, ResultCode, Signal};
+use state_signals::{Handler, Ras, Reply, ResultCode, Signal};
 use tokio::sync::mpsc;
 
-/// A Rust responder with a fixed id: records every signal and answers with `reply`.
+/// Records every signal it sees, answers with `reply`.
+struct Recording<F> {
+    reply: F,
+    seen: mpsc::UnboundedSender<Signal>,
+}
+
+impl<F: Fn(&Signal) -> Reply + Send> Handler for Recording<F> {
+    async fn on_signal(&mut self, signal: &Signal) -> Reply {
+        let _ = self.seen.send(signal.clone());
+        (self.reply)(signal)
+    }
+
+    async fn on_subscribe(&mut self, signal: &Signal) -> bool {
+        let _ = self.seen.send(signal.clone());
+        true
+    }
+
+    async fn on_shutdown(&mut self, signal: &Signal) {
+        let _ = self.seen.send(signal.clone());
+    }
+}
+
+/// A Rust responder with a fixed id: records every signal and answers with
+/// `reply`, until its exporter shuts down.
 async fn rust_responder(
     server: &RedisServer,
     id: &str,
@@ -20,27 +42,8 @@ async fn rust_responder(
     let responder = within(server.responder().responder_id(id).connect())
         .await
         .unwrap();
-    let (tx, rx) = mpsc::unbounded_channel();
-    tokio::spawn(async move {
-        let mut signals = responder.signals();
-        while let Some(signal) = signals.next().await {
-            let answer = if signal.is_initialization() {
-                Some(Reply::ack())
-            } else if signal.is_shutdown() {
-                None
-            } else {
-                Some(reply(&signal))
-            };
-            if let Some(answer) = answer {
-                responder.respond_to(&signal, answer).await.unwrap();
-            }
-            let done = signal.is_shutdown();
-            let _ = tx.send(signal);
-            if done {
-                break;
-            }
-        }
-    });
+    let (seen, rx) = mpsc::unbounded_channel();
+    tokio::spawn(responder.serve(Recording { reply, seen }));
     rx
 }
 

@@ -15,7 +15,7 @@ fn signal(publisher: &str, tag: &str, event: &str) -> String {
 async fn locks_filter_by_publisher_and_tag_until_unlocked() {
     let server = RedisServer::start();
     let responder = within(server.responder().connect()).await.unwrap();
-    let mut signals = responder.signals();
+    let (responder, mut signals) = responder.split();
     let send = |p: &'static str, t: &'static str, e: &'static str| {
         let server = &server;
         async move {

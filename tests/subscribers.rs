@@ -19,14 +19,11 @@ async fn expected_responders_match_a_fixed_responder_id() {
         .await
         .unwrap();
     // Never answers initialization: it is expected, not subscribed.
-    tokio::spawn({
-        let responder = responder.clone();
-        async move {
-            let mut signals = responder.signals();
-            while let Some(signal) = signals.next().await {
-                if signal.event == "start" {
-                    let _ = responder.respond_to(&signal, Reply::success()).await;
-                }
+    let (responder, mut signals) = responder.split();
+    tokio::spawn(async move {
+        while let Some(signal) = signals.next().await {
+            if signal.event == "start" {
+                let _ = responder.respond_to(&signal, Reply::success()).await;
             }
         }
     });
@@ -56,26 +53,39 @@ async fn late_joiners_and_repeated_answers() {
         .await
         .unwrap();
     for _ in 0..3 {
-        within(late.respond(exporter.publisher_id(), "initialization", Reply::ack()))
-            .await
-            .unwrap();
-    }
-    // An answer with a ras subscribes too.
-    within(late.respond(exporter.publisher_id(), "initialization", Reply::success()))
+        within(
+            late.handle()
+                .respond(exporter.publisher_id(), "initialization", Reply::ack()),
+        )
         .await
         .unwrap();
+    }
+    // An answer with a ras subscribes too.
+    within(
+        late.handle()
+            .respond(exporter.publisher_id(), "initialization", Reply::success()),
+    )
+    .await
+    .unwrap();
     assert_eq!(next_joined(&mut events).await, "late");
     assert_eq!(exporter.subscriber_count(), 1);
     // An answer to another exporter subscribes nobody here.
-    within(late.respond("someone-else", "initialization", Reply::ack()))
-        .await
-        .unwrap();
+    within(
+        late.handle()
+            .respond("someone-else", "initialization", Reply::ack()),
+    )
+    .await
+    .unwrap();
     let other = within(server.responder().responder_id("other").connect())
         .await
         .unwrap();
-    within(other.respond(exporter.publisher_id(), "initialization", Reply::ack()))
-        .await
-        .unwrap();
+    within(
+        other
+            .handle()
+            .respond(exporter.publisher_id(), "initialization", Reply::ack()),
+    )
+    .await
+    .unwrap();
     assert_eq!(
         next_joined(&mut events).await,
         "other",
@@ -131,9 +141,12 @@ async fn initialize_and_wait_times_out_with_counts_and_stays_initialized() {
     let late = within(server.responder().responder_id("late").connect())
         .await
         .unwrap();
-    within(late.respond(exporter.publisher_id(), "initialization", Reply::ack()))
-        .await
-        .unwrap();
+    within(
+        late.handle()
+            .respond(exporter.publisher_id(), "initialization", Reply::ack()),
+    )
+    .await
+    .unwrap();
     let mut count = exporter.subscriber_count();
     let mut events = exporter.events();
     while count < 2 {

@@ -84,9 +84,13 @@ async fn responses_carry_ras_and_message_only_when_present() {
     let responder = within(server.responder().name("collector").connect())
         .await
         .unwrap();
-    within(responder.respond("p-1", "initialization", Reply::ack()))
-        .await
-        .unwrap();
+    within(
+        responder
+            .handle()
+            .respond("p-1", "initialization", Reply::ack()),
+    )
+    .await
+    .unwrap();
     let ack = next_json(&mut wire).await;
     assert_eq!(keys(&ack), ["event", "publisher_id", "responder_id"]);
     let id = ack["responder_id"].as_str().unwrap();
@@ -96,9 +100,13 @@ async fn responses_carry_ras_and_message_only_when_present() {
         "{id}"
     );
 
-    within(responder.respond("p-1", "start", Reply::from(Ras::new(0)).with_message("no")))
-        .await
-        .unwrap();
+    within(
+        responder
+            .handle()
+            .respond("p-1", "start", Reply::from(Ras::new(0)).with_message("no")),
+    )
+    .await
+    .unwrap();
     let answer = next_json(&mut wire).await;
     assert_eq!(
         answer,
@@ -108,7 +116,7 @@ async fn responses_carry_ras_and_message_only_when_present() {
     let fixed = within(server.responder().responder_id("fixed-id").connect())
         .await
         .unwrap();
-    within(fixed.respond("p-1", "start", Reply::success()))
+    within(fixed.handle().respond("p-1", "start", Reply::success()))
         .await
         .unwrap();
     assert_eq!(next_json(&mut wire).await["responder_id"], "fixed-id");
@@ -118,7 +126,7 @@ async fn responses_carry_ras_and_message_only_when_present() {
 async fn responder_accepts_lenient_signals_and_skips_wrong_types() {
     let server = RedisServer::start();
     let responder = within(server.responder().connect()).await.unwrap();
-    let mut signals = responder.signals();
+    let (_handle, mut signals) = responder.split();
     let payloads = [
         // accepted: defaults filled, extra keys ignored, null metadata is none
         (

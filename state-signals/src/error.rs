@@ -113,6 +113,14 @@ pub enum Error {
         cap: usize,
     },
 
+    /// [`SignalResponder::serve`](crate::SignalResponder::serve) gave up:
+    /// no signal from a served exporter arrived within its idle timeout.
+    #[error("no signal from a served exporter for {idle:?}; gave up serving")]
+    IdleTimeout {
+        /// The idle timeout that ran out.
+        idle: Duration,
+    },
+
     /// Metadata must be a JSON object.
     #[error("metadata must be a JSON object, not {found}")]
     MetadataNotObject {
@@ -122,6 +130,18 @@ pub enum Error {
 }
 
 impl Error {
+    /// Whether the server refused a command for lack of permission (an ACL
+    /// `NOPERM` error): retrying cannot help until an administrator changes
+    /// the user's rules.
+    pub fn is_permission_denied(&self) -> bool {
+        match self {
+            Self::Redis { source, .. } | Self::Connect { source, .. } => {
+                source.code() == Some("NOPERM")
+            }
+            _ => false,
+        }
+    }
+
     pub(crate) fn redis(command: &'static str) -> impl FnOnce(redis::RedisError) -> Self {
         move |source| Self::Redis { command, source }
     }

@@ -10,6 +10,7 @@ mod exporter;
 mod monitor;
 mod protocol;
 mod responder;
+mod throttle;
 mod transport;
 mod typed;
 
@@ -26,8 +27,13 @@ pub use protocol::{
     Channels, Metadata, Ras, Response, ResultCode, Signal, DEFAULT_MAX_PAYLOAD, DEFAULT_SAMPLE_NO,
     DEFAULT_TAG, INITIALIZATION, SHUTDOWN,
 };
-pub use responder::{Reply, SignalResponder, SignalResponderBuilder, Signals};
-pub use transport::{DEFAULT_COMMAND_TIMEOUT, DEFAULT_CONNECT_TIMEOUT};
+pub use responder::{
+    Handler, Reply, ResponderHandle, SignalResponder, SignalResponderBuilder, Signals,
+    DEFAULT_QUEUE_CAPACITY,
+};
+pub use transport::{
+    DEFAULT_COMMAND_TIMEOUT, DEFAULT_CONNECT_TIMEOUT, DEFAULT_HEALTH_CHECK_INTERVAL,
+};
 pub use typed::{
     DecodeError, Dispatch, SignalEvents, TypedExporterBuilder, TypedPublish, TypedResponderBuilder,
     TypedSignalExporter, TypedSignalResponder,

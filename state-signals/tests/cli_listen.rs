@@ -32,7 +32,7 @@ async fn listen_prints_signals_and_responses() {
         .tag("t")
         .metadata_value(json!({"k": [1]}))
         .timeout(std::time::Duration::from_millis(300));
-    let answer = responder.respond(
+    let answer = responder.handle().respond(
         exporter.publisher_id(),
         "go",
         state_signals::Reply::failure("nope"),

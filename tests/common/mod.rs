@@ -301,27 +301,24 @@ pub fn keys(value: &serde_json::Value) -> Vec<&str> {
     keys
 }
 
-/// A responder task answering every signal with `ras_for(event)`, and
-/// `initialization` with an ack. Ends with the test's runtime.
+/// A responder task serving the library's serve loop: every signal is
+/// answered with `ras_for(event)`; `None` never answers (the handler hangs,
+/// as a stuck responder would). Keeps running after a `shutdown`; ends with
+/// the test's runtime.
 pub fn spawn_answering(
     responder: SignalResponder,
     ras_for: impl Fn(&str) -> Option<state_signals::Reply> + Send + 'static,
 ) {
-    tokio::spawn(async move {
-        let mut signals = responder.signals();
-        while let Some(signal) = signals.next().await {
-            let reply = if signal.is_initialization() {
-                Some(state_signals::Reply::ack())
-            } else if signal.is_shutdown() {
-                None
-            } else {
-                ras_for(&signal.event)
-            };
-            if let Some(reply) = reply {
-                let _ = responder.respond_to(&signal, reply).await;
+    struct Answering<F>(F);
+    impl<F: Fn(&str) -> Option<state_signals::Reply> + Send> state_signals::Handler for Answering<F> {
+        async fn on_signal(&mut self, signal: &state_signals::Signal) -> state_signals::Reply {
+            match (self.0)(&signal.event) {
+                Some(reply) => reply,
+                None => std::future::pending().await,
             }
         }
-    });
+    }
+    tokio::spawn(async move { responder.serve(Answering(ras_for)).await });
 }
 
 /// The workspace root (where `.venv` lives), from the root package or a member.

@@ -15,7 +15,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::broadcast;
-use tokio::task::JoinHandle;
 
 use crate::protocol::{new_publisher_id, Channels, Metadata, Signal, INITIALIZATION, SHUTDOWN};
 use crate::transport::{connect_setters, ConnectOptions, Transport};
@@ -30,8 +29,8 @@ pub const DEFAULT_SUBSCRIBE_TIMEOUT: Duration = Duration::from_secs(60);
 /// Publishes state signals for one process and waits for its subscribers' answers.
 ///
 /// Built with [`SignalExporter::builder`]. One long-lived Redis connection
-/// publishes and holds the subscription to the response channel; a background
-/// task reads it and ends when the exporter is dropped.
+/// publishes and holds the subscription to the response channel; answers are
+/// handled as they arrive, and the connection closes when the exporter is dropped.
 ///
 /// **One publish at a time:** a Response carries no signal id, so two
 /// publishes in flight could not be told apart. Overlapping calls of
@@ -64,7 +63,6 @@ pub struct SignalExporter {
     publish_turn: tokio::sync::Mutex<()>,
     /// The response channel is subscribed (once, on the first `initialize`).
     subscribed: tokio::sync::OnceCell<()>,
-    listener: JoinHandle<()>,
 }
 
 /// Configures and connects a [`SignalExporter`].
@@ -87,14 +85,11 @@ impl SignalExporterBuilder {
 
     /// Connects (retrying until the connect timeout) and returns the exporter.
     pub async fn connect(self) -> Result<SignalExporter> {
-        let (transport, pushes) = Transport::connect(&self.connect).await?;
         let publisher_id = new_publisher_id(&self.process_name);
-        let shared = Arc::new(Shared::new(
-            publisher_id,
-            self.connect.channels,
-            self.connect.max_payload,
-        ));
-        let listener = tokio::spawn(state::listen(shared.clone(), pushes));
+        let shared = Arc::new(Shared::new(publisher_id, self.connect.channels.clone()));
+        let sink = shared.clone();
+        let transport =
+            Transport::connect(&self.connect, move |incoming| sink.on_incoming(incoming)).await?;
         tracing::debug!(publisher_id = %shared.publisher_id, target = %transport.target(), "exporter connected");
         Ok(SignalExporter {
             transport,
@@ -103,7 +98,6 @@ impl SignalExporterBuilder {
             runner_host: self.runner_host.unwrap_or_else(crate::hostname),
             publish_turn: tokio::sync::Mutex::new(()),
             subscribed: tokio::sync::OnceCell::new(),
-            listener,
         })
     }
 }
@@ -273,7 +267,6 @@ impl Drop for SignalExporter {
         if self.shared.lock().accepting {
             tracing::warn!(publisher_id = %self.publisher_id(), "exporter dropped without shutdown; its subscribers get no `shutdown` signal");
         }
-        self.listener.abort();
     }
 }
 

@@ -1,21 +1,20 @@
 //! The exporter's shared state: the subscriber set and the publish in flight,
-//! fed by the background task that reads the response channel.
+//! fed by the connection as responses arrive.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Mutex, MutexGuard};
 
 use tokio::sync::{broadcast, oneshot, watch};
 
 use super::report::Answer;
 use super::ExporterEvent;
 use crate::protocol::{Channels, Response, INITIALIZATION};
-use crate::transport::{decode, Incoming, Pushes};
+use crate::transport::Incoming;
 
-/// State shared by a `SignalExporter` and its listener task.
+/// State shared by a `SignalExporter` and its connection's push handler.
 pub(crate) struct Shared {
     pub(crate) publisher_id: String,
     pub(crate) channels: Channels,
-    pub(crate) max_payload: usize,
     state: Mutex<State>,
     /// The size of the subscriber set, for waiters.
     pub(crate) subscriber_count: watch::Sender<usize>,
@@ -43,11 +42,10 @@ pub(crate) struct Round {
 }
 
 impl Shared {
-    pub(crate) fn new(publisher_id: String, channels: Channels, max_payload: usize) -> Self {
+    pub(crate) fn new(publisher_id: String, channels: Channels) -> Self {
         Self {
             publisher_id,
             channels,
-            max_payload,
             state: Mutex::new(State::default()),
             subscriber_count: watch::Sender::new(0),
             events: broadcast::Sender::new(4096),
@@ -147,15 +145,14 @@ impl Shared {
     }
 }
 
-/// Reads the response channel until the connection is gone (the exporter dropped).
-pub(crate) async fn listen(shared: Arc<Shared>, mut pushes: Pushes) {
-    while let Some(push) = pushes.recv().await {
-        match decode(push, &shared.channels, shared.max_payload) {
-            Some(Incoming::Response(response)) => shared.on_response(response),
-            Some(Incoming::Disconnected) => shared.emit(|| ExporterEvent::ConnectionLost),
-            Some(Incoming::Subscribed) => shared.emit(|| ExporterEvent::Subscribed),
-            Some(Incoming::Signal(_)) | None => {}
+impl Shared {
+    /// Handles what the connection received, on the task that reads it.
+    pub(crate) fn on_incoming(&self, incoming: Incoming) {
+        match incoming {
+            Incoming::Response(response) => self.on_response(response),
+            Incoming::Disconnected => self.emit(|| ExporterEvent::ConnectionLost),
+            Incoming::Subscribed => self.emit(|| ExporterEvent::Subscribed),
+            Incoming::Signal(_) => {}
         }
     }
-    tracing::trace!("exporter listener ended");
 }

@@ -1,9 +1,13 @@
 //! SignalMonitor: watches signals (and optionally responses) without taking part.
 
-use crate::protocol::{Channels, Response, Signal};
-use crate::responder::Locks;
-use crate::transport::{connect_setters, decode, ConnectOptions, Incoming, Pushes, Transport};
-use crate::Result;
+use std::sync::Arc;
+
+use tokio::sync::mpsc;
+
+use crate::protocol::{Channels, Locks, Response, Signal};
+use crate::throttle::Throttle;
+use crate::transport::{connect_setters, ConnectOptions, Incoming, Transport};
+use crate::{Result, DEFAULT_QUEUE_CAPACITY};
 
 /// What a [`SignalMonitor`] saw.
 #[derive(Debug, Clone, PartialEq)]
@@ -32,21 +36,37 @@ pub enum Observed {
 /// }
 /// # Ok(()) }
 /// ```
+///
+/// Like a responder's, its queue is bounded
+/// ([`queue_capacity`](SignalMonitorBuilder::queue_capacity)): what arrives
+/// while it is full is dropped, counted ([`dropped`](SignalMonitor::dropped))
+/// and logged once per 10 s at most.
 pub struct SignalMonitor {
     transport: Transport,
-    pushes: Pushes,
+    queue: mpsc::Receiver<Observed>,
+    overflow: Arc<Throttle>,
     channels: Channels,
-    max_payload: usize,
-    locks: Locks,
 }
 
 /// Configures and connects a [`SignalMonitor`].
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until `connect` is awaited"]
 pub struct SignalMonitorBuilder {
     connect: ConnectOptions,
     responses: bool,
     locks: Locks,
+    queue_capacity: usize,
+}
+
+impl Default for SignalMonitorBuilder {
+    fn default() -> Self {
+        Self {
+            connect: ConnectOptions::default(),
+            responses: false,
+            locks: Locks::default(),
+            queue_capacity: DEFAULT_QUEUE_CAPACITY,
+        }
+    }
 }
 
 impl SignalMonitorBuilder {
@@ -70,9 +90,42 @@ impl SignalMonitorBuilder {
         self
     }
 
+    /// How many signals and responses may wait while nobody reads (default
+    /// [`DEFAULT_QUEUE_CAPACITY`]; at least 1); newer ones are dropped past it.
+    pub fn queue_capacity(mut self, capacity: usize) -> Self {
+        self.queue_capacity = capacity;
+        self
+    }
+
     /// Connects and returns once the subscriptions are confirmed.
+    ///
+    /// # Errors
+    ///
+    /// Those of [`SignalResponderBuilder::connect`](crate::SignalResponderBuilder::connect).
     pub async fn connect(self) -> Result<SignalMonitor> {
-        let (transport, pushes) = Transport::connect(&self.connect).await?;
+        let (tx, queue) = mpsc::channel(self.queue_capacity.max(1));
+        let overflow = Arc::new(Throttle::default());
+        let dropped = overflow.clone();
+        let locks = self.locks;
+        let transport = Transport::connect(&self.connect, move |incoming| {
+            let observed = match incoming {
+                Incoming::Signal(signal) if locks.admit(&signal) => Observed::Signal(signal),
+                Incoming::Response(response) if locks.admit_response(&response) => {
+                    Observed::Response(response)
+                }
+                _ => return,
+            };
+            if let Err(mpsc::error::TrySendError::Full(_)) = tx.try_send(observed) {
+                if let Some(since_last) = dropped.hit() {
+                    tracing::warn!(
+                        dropped = dropped.total(),
+                        since_last,
+                        "monitor queue full: dropping the newest messages"
+                    );
+                }
+            }
+        })
+        .await?;
         transport.subscribe(self.connect.channels.signals()).await?;
         if self.responses {
             transport
@@ -81,10 +134,9 @@ impl SignalMonitorBuilder {
         }
         Ok(SignalMonitor {
             transport,
-            pushes,
+            queue,
+            overflow,
             channels: self.connect.channels,
-            max_payload: self.connect.max_payload,
-            locks: self.locks,
         })
     }
 }
@@ -98,18 +150,12 @@ impl SignalMonitor {
     /// The next signal or response that passes the locks; malformed payloads
     /// are logged and skipped. `None` when the connection is gone for good.
     pub async fn next(&mut self) -> Option<Observed> {
-        loop {
-            let push = self.pushes.recv().await?;
-            match decode(push, &self.channels, self.max_payload) {
-                Some(Incoming::Signal(signal)) if self.locks.admit(&signal) => {
-                    return Some(Observed::Signal(signal))
-                }
-                Some(Incoming::Response(response)) if self.locks.admit_response(&response) => {
-                    return Some(Observed::Response(response))
-                }
-                _ => {}
-            }
-        }
+        self.queue.recv().await
+    }
+
+    /// How many signals and responses were dropped because the queue was full.
+    pub fn dropped(&self) -> u64 {
+        self.overflow.total()
     }
 }
 

@@ -2,6 +2,7 @@
 
 mod channels;
 mod ids;
+mod locks;
 mod ras;
 mod response;
 mod result_code;
@@ -9,6 +10,7 @@ mod signal;
 
 pub use channels::Channels;
 pub(crate) use ids::{new_publisher_id, new_responder_id};
+pub(crate) use locks::Locks;
 pub use ras::Ras;
 pub use response::Response;
 pub use result_code::ResultCode;

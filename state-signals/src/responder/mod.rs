@@ -1,77 +1,129 @@
-//! SignalResponder: receives signals, filters them with locks, and answers.
+//! SignalResponder: receives signals through a filtered, bounded queue, and
+//! answers them — by hand through [`Signals`] or with a [`Handler`] that
+//! [`SignalResponder::serve`] runs.
 
-mod locks;
+mod handle;
+mod intake;
 mod reply;
+mod serve;
 mod stream;
 
+pub use handle::ResponderHandle;
+pub use intake::DEFAULT_QUEUE_CAPACITY;
 pub use reply::Reply;
+pub use serve::Handler;
 pub use stream::Signals;
 
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
+use std::time::Duration;
 
-use crate::protocol::{new_responder_id, Channels, Response, Signal};
-use crate::transport::{connect_setters, ConnectOptions, Pushes, Transport};
+use crate::protocol::new_responder_id;
+use crate::transport::{connect_setters, ConnectOptions, Incoming, Transport};
 use crate::Result;
-pub(crate) use locks::Locks;
+use intake::Intake;
+use serve::ServeOptions;
 
 /// Receives state signals and answers them.
 ///
 /// Built with [`SignalResponder::builder`]; `connect` returns only after the
 /// server confirmed the subscription to the signal channel, so no signal
-/// published after that is missed. Signals arrive through
-/// [`signals`](Self::signals); answering and locking take `&self`, so one loop
-/// does both. Cloning is cheap and shares the connection, the id and the locks.
+/// published after that is missed.
+///
+/// A responder has exactly one reader of its signals. Either hand it a
+/// [`Handler`] with [`serve`](Self::serve), which does the protocol's steps
+/// (subscribe on `initialization`, answer, stop on `shutdown`):
 ///
 /// ```no_run
 /// # async fn run() -> state_signals::Result<()> {
-/// use futures_util::StreamExt;
-/// use state_signals::{Reply, SignalResponder};
+/// use state_signals::{Handler, Reply, Signal, SignalResponder};
+///
+/// struct Collector;
+/// impl Handler for Collector {
+///     async fn on_signal(&mut self, signal: &Signal) -> Reply {
+///         println!("{} from {}", signal.event, signal.publisher_id);
+///         Reply::success()
+///     }
+/// }
 ///
 /// let responder = SignalResponder::builder().name("collector").connect().await?;
-/// let mut signals = responder.signals();
-/// while let Some(signal) = signals.next().await {
+/// responder.serve(Collector).await?; // returns once its exporters shut down
+/// # Ok(())
+/// # }
+/// ```
+///
+/// or [`split`](Self::split) it into a [`ResponderHandle`] (cheap to clone:
+/// answers, locks, counters) and the one [`Signals`] stream, and write the
+/// steps yourself:
+///
+/// ```no_run
+/// # async fn run() -> state_signals::Result<()> {
+/// use state_signals::{Reply, SignalResponder};
+///
+/// let (responder, mut signals) = SignalResponder::builder().connect().await?.split();
+/// while let Some(signal) = signals.recv().await {
 ///     if signal.is_initialization() {
 ///         responder.lock_id(&signal.publisher_id); // follow this exporter only
 ///         responder.respond_to(&signal, Reply::ack()).await?; // subscribe
 ///     } else if signal.is_shutdown() {
 ///         break;
 ///     } else {
-///         // act on signal.event ...
 ///         responder.respond_to(&signal, Reply::success()).await?;
 ///     }
 /// }
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Clone)]
+///
+/// A `SignalResponder` is not `Clone` (a clone could make a second reader);
+/// [`handle`](Self::handle) gives a clonable handle before serving.
+///
+/// Signals are filtered as they arrive — by the locks, and while serving by
+/// the exporters served — and what is left waits in a queue of
+/// [`queue_capacity`](SignalResponderBuilder::queue_capacity) ordinary
+/// signals (default [`DEFAULT_QUEUE_CAPACITY`]), with extra room reserved for
+/// `initialization` and `shutdown`. When it is full the *oldest* signal of
+/// the same kind is dropped to make room: an exporter publishes one signal
+/// at a time and waits for its answers, so the newest signal is the one
+/// whose exporter is most likely still waiting, while the oldest one's
+/// publish has most probably timed out already. The exporter of a dropped
+/// signal sees this responder missing in its report, and memory stays
+/// bounded. Drops are counted
+/// ([`ResponderHandle::dropped_signals`]) and logged as one warning per
+/// 10 s at most.
+///
+/// ```compile_fail
+/// # async fn run(responder: state_signals::SignalResponder) {
+/// let (_handle, _signals) = responder.split();
+/// let (_again, _second_reader) = responder.split(); // moved: one reader only
+/// # }
+/// ```
 pub struct SignalResponder {
-    inner: Arc<Inner>,
-}
-
-pub(crate) struct Inner {
-    transport: Transport,
-    responder_id: String,
-    channels: Channels,
-    max_payload: usize,
-    locks: Mutex<Locks>,
-    pushes: Mutex<Pushes>,
-}
-
-impl Inner {
-    fn locks(&self) -> MutexGuard<'_, Locks> {
-        self.locks
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
+    handle: ResponderHandle,
+    signals: Signals,
+    serve: ServeOptions,
 }
 
 /// Configures and connects a [`SignalResponder`].
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until `connect` is awaited"]
 pub struct SignalResponderBuilder {
     name: Option<String>,
     responder_id: Option<String>,
+    queue_capacity: usize,
+    serve: ServeOptions,
     connect: ConnectOptions,
+}
+
+impl Default for SignalResponderBuilder {
+    fn default() -> Self {
+        Self {
+            name: None,
+            responder_id: None,
+            queue_capacity: DEFAULT_QUEUE_CAPACITY,
+            serve: ServeOptions::default(),
+            connect: ConnectOptions::default(),
+        }
+    }
 }
 
 impl SignalResponderBuilder {
@@ -91,24 +143,77 @@ impl SignalResponderBuilder {
         self
     }
 
+    /// How many ordinary signals may wait while the reader is busy (default
+    /// [`DEFAULT_QUEUE_CAPACITY`]; at least 1). `initialization` and
+    /// `shutdown` have room of their own. Past it, new signals are dropped
+    /// and counted (see [`SignalResponder`]).
+    pub fn queue_capacity(mut self, signals: usize) -> Self {
+        self.queue_capacity = signals;
+        self
+    }
+
+    /// [`serve`](SignalResponder::serve) subscribes only to exporters of
+    /// this process name (default: every exporter, as far as the handler's
+    /// `on_subscribe` agrees), so a responder on a shared server does not
+    /// join unrelated runs. Other exporters' signals are dropped on arrival.
+    pub fn process_name(mut self, process_name: impl Into<String>) -> Self {
+        self.serve.process_name = Some(process_name.into());
+        self
+    }
+
+    /// [`serve`](SignalResponder::serve) keeps serving after every exporter
+    /// it served has shut down (default: it returns then).
+    pub fn keep_running(mut self, keep_running: bool) -> Self {
+        self.serve.keep_running = keep_running;
+        self
+    }
+
+    /// [`serve`](SignalResponder::serve) gives up with
+    /// [`Error::IdleTimeout`](crate::Error::IdleTimeout) when no signal from
+    /// a served exporter arrived for this long (counted from the start of
+    /// serving, then from the last such signal). Default: no limit. Use it
+    /// so that a responder whose exporter was killed (and never sent
+    /// `shutdown`) does not run forever.
+    pub fn idle_timeout(mut self, idle: Duration) -> Self {
+        self.serve.idle_timeout = Some(idle);
+        self
+    }
+
     /// Connects, subscribes to the signal channel and returns once the
     /// server confirmed the subscription.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidTarget`](crate::Error::InvalidTarget) for a target
+    /// that cannot be understood, [`Error::Connect`](crate::Error::Connect)
+    /// when no connection could be made within the connect timeout, and
+    /// [`Error::Redis`](crate::Error::Redis) /
+    /// [`Error::CommandTimeout`](crate::Error::CommandTimeout) when the
+    /// `SUBSCRIBE` failed.
     pub async fn connect(self) -> Result<SignalResponder> {
-        let (transport, pushes) = Transport::connect(&self.connect).await?;
+        let intake = Arc::new(Intake::new(self.queue_capacity));
+        let sink = intake.clone();
+        let transport = Transport::connect(&self.connect, move |incoming| {
+            if let Incoming::Signal(signal) = incoming {
+                sink.offer(signal);
+            }
+        })
+        .await?;
         transport.subscribe(self.connect.channels.signals()).await?;
         let responder_id = self
             .responder_id
             .unwrap_or_else(|| new_responder_id(&self.name.unwrap_or_else(crate::hostname)));
         tracing::debug!(%responder_id, target = %transport.target(), "responder subscribed");
+        let handle = ResponderHandle::new(
+            transport,
+            responder_id,
+            self.connect.channels,
+            intake.clone(),
+        );
         Ok(SignalResponder {
-            inner: Arc::new(Inner {
-                transport,
-                responder_id,
-                channels: self.connect.channels,
-                max_payload: self.connect.max_payload,
-                locks: Mutex::default(),
-                pushes: Mutex::new(pushes),
-            }),
+            handle,
+            signals: Signals { intake },
+            serve: self.serve,
         })
     }
 }
@@ -121,71 +226,26 @@ impl SignalResponder {
 
     /// This responder's id, sent in every response.
     pub fn responder_id(&self) -> &str {
-        &self.inner.responder_id
+        self.handle.responder_id()
     }
 
-    /// The channels this responder uses.
-    pub fn channels(&self) -> &Channels {
-        &self.inner.channels
+    /// The handle: id, locks, answers and counters. Clone it to keep one
+    /// while [`serve`](Self::serve) owns the responder.
+    pub fn handle(&self) -> &ResponderHandle {
+        &self.handle
     }
 
-    /// The stream of received signals (see [`Signals`]).
-    pub fn signals(&self) -> Signals {
-        Signals {
-            inner: self.inner.clone(),
-        }
-    }
-
-    /// Yields only signals from this publisher id from now on.
-    pub fn lock_id(&self, publisher_id: &str) {
-        tracing::debug!(%publisher_id, "locked onto publisher");
-        self.inner.locks().publisher_id = Some(publisher_id.to_owned());
-    }
-
-    /// Yields only signals with this tag from now on.
-    pub fn lock_tag(&self, tag: &str) {
-        tracing::debug!(%tag, "locked onto tag");
-        self.inner.locks().tag = Some(tag.to_owned());
-    }
-
-    /// Releases both locks.
-    pub fn unlock(&self) {
-        tracing::debug!("released locks");
-        *self.inner.locks() = Locks::default();
-    }
-
-    /// Answers `publisher_id`'s `event`. Answering `initialization` (with
-    /// [`Reply::ack`] or any reply) subscribes this responder to that exporter.
-    pub async fn respond(
-        &self,
-        publisher_id: &str,
-        event: &str,
-        reply: impl Into<Reply>,
-    ) -> Result<()> {
-        let (ras, message) = reply.into().into_parts();
-        let response = Response::new(self.responder_id(), publisher_id, event, ras, message);
-        let receivers = self
-            .inner
-            .transport
-            .publish(self.inner.channels.responses(), response.to_json())
-            .await?;
-        tracing::debug!(%publisher_id, %event, ?ras, receivers, "responded");
-        Ok(())
-    }
-
-    /// Answers `signal` (the Python package's `srespond`).
-    pub async fn respond_to(&self, signal: &Signal, reply: impl Into<Reply>) -> Result<()> {
-        self.respond(&signal.publisher_id, &signal.event, reply)
-            .await
+    /// The handle and the one stream of signals, for a loop of your own.
+    pub fn split(self) -> (ResponderHandle, Signals) {
+        (self.handle, self.signals)
     }
 }
 
 impl std::fmt::Debug for SignalResponder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SignalResponder")
-            .field("responder_id", &self.inner.responder_id)
-            .field("target", &self.inner.transport.target())
-            .field("channels", &self.inner.channels)
+            .field("handle", &self.handle)
+            .field("serve", &self.serve)
             .finish_non_exhaustive()
     }
 }

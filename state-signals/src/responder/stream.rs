@@ -1,4 +1,4 @@
-//! Signals: the stream of well-formed signals a responder receives.
+//! Signals: the one stream of signals a responder yields.
 
 use std::pin::Pin;
 use std::sync::Arc;
@@ -6,21 +6,29 @@ use std::task::{ready, Context, Poll};
 
 use futures_util::Stream;
 
-use super::Inner;
+use super::intake::Intake;
 use crate::protocol::Signal;
-use crate::transport::{decode, Incoming};
 
 /// The signals a [`SignalResponder`](crate::SignalResponder) receives, as a
 /// [`Stream`]: well-formed signals that pass the locks, in the order Redis
 /// delivered them. Malformed or oversized payloads are logged and skipped.
 ///
-/// All streams of one responder (and its clones) share one queue: each signal
-/// goes to one of them. Use one stream at a time. Signals received while
-/// nobody polls are queued (unbounded) until the stream is polled again. The
-/// stream ends only when the responder's connection is gone for good.
+/// There is exactly one `Signals` per responder, from
+/// [`SignalResponder::split`](crate::SignalResponder::split); it is not
+/// `Clone`, and a [`ResponderHandle`](crate::ResponderHandle) cannot make
+/// another. Signals that arrive while it is not polled wait in a bounded
+/// queue (see
+/// [`queue_capacity`](crate::SignalResponderBuilder::queue_capacity)). The
+/// stream does not end: the connection is re-established after every drop,
+/// for as long as the responder lives.
+///
+/// This is the raw stream: the protocol's own steps (answer
+/// `initialization` to subscribe, stop on `shutdown`) are the caller's. The
+/// serve loop ([`SignalResponder::serve`](crate::SignalResponder::serve))
+/// does them for you.
 #[must_use = "streams do nothing unless polled"]
 pub struct Signals {
-    pub(super) inner: Arc<Inner>,
+    pub(super) intake: Arc<Intake>,
 }
 
 impl Signals {
@@ -34,30 +42,27 @@ impl Stream for Signals {
     type Item = Signal;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Signal>> {
-        let inner = &self.inner;
-        let mut pushes = inner
-            .pushes
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
         loop {
-            let Some(push) = ready!(pushes.poll_recv(cx)) else {
-                return Poll::Ready(None);
-            };
-            if let Some(Incoming::Signal(signal)) = decode(push, &inner.channels, inner.max_payload)
-            {
-                if inner.locks().admit(&signal) {
-                    return Poll::Ready(Some(signal));
-                }
-                tracing::trace!(publisher_id = %signal.publisher_id, tag = %signal.tag, "signal filtered out by a lock");
+            let signal = ready!(self.intake.poll_take(cx));
+            // Locks set while the signal waited in the queue apply to it too.
+            if self.intake.gate().locks.admit(&signal) {
+                return Poll::Ready(Some(signal));
             }
+            self.intake.count_filtered(&signal);
         }
+    }
+}
+
+impl Drop for Signals {
+    fn drop(&mut self) {
+        self.intake.close();
     }
 }
 
 impl std::fmt::Debug for Signals {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Signals")
-            .field("responder_id", &self.inner.responder_id)
-            .finish()
+            .field("queued", &self.intake.queued())
+            .finish_non_exhaustive()
     }
 }

@@ -1,11 +1,12 @@
 //! Decoding what arrives on a subscribed connection into protocol values.
 
-use redis::PushInfo;
+use redis::{PushInfo, PushKind, Value};
 
-use super::Push;
 use crate::protocol::{parse_capped, Channels, Response, Signal};
+use crate::throttle::Throttle;
 
 /// One decoded push.
+#[derive(Debug)]
 pub(crate) enum Incoming {
     /// A well-formed signal on the signal channel.
     Signal(Signal),
@@ -17,32 +18,65 @@ pub(crate) enum Incoming {
     Subscribed,
 }
 
-/// Decodes a push; malformed and oversized payloads are logged and skipped (`None`).
-pub(crate) fn decode(push: PushInfo, channels: &Channels, max_payload: usize) -> Option<Incoming> {
-    match Push::from_info(push) {
-        Push::Message { channel, payload } => {
-            if channel == channels.signals().as_bytes() {
-                parse_capped("signal", &payload, max_payload)
-                    .map(Incoming::Signal)
-                    .map_err(|error| tracing::warn!(%error, "skipped a malformed signal"))
-                    .ok()
-            } else if channel == channels.responses().as_bytes() {
-                parse_capped("response", &payload, max_payload)
-                    .map(Incoming::Response)
-                    .map_err(|error| tracing::warn!(%error, "skipped a malformed response"))
-                    .ok()
-            } else {
-                None
+/// Turns pushes into [`Incoming`] values; malformed and oversized payloads
+/// are skipped with a warning, at most one per interval with the count.
+#[derive(Debug)]
+pub(crate) struct Decoder {
+    channels: Channels,
+    max_payload: usize,
+    malformed: Throttle,
+}
+
+impl Decoder {
+    pub(crate) fn new(channels: Channels, max_payload: usize) -> Self {
+        Self {
+            channels,
+            max_payload,
+            malformed: Throttle::default(),
+        }
+    }
+
+    /// Decodes a push; `None` for what is skipped or of no interest.
+    pub(crate) fn decode(&self, push: PushInfo) -> Option<Incoming> {
+        match push.kind {
+            PushKind::Message => {
+                let mut data = push.data.into_iter();
+                match (data.next(), data.next()) {
+                    (Some(Value::BulkString(channel)), Some(Value::BulkString(payload))) => {
+                        self.message(&channel, &payload)
+                    }
+                    _ => None,
+                }
             }
+            PushKind::Disconnection => {
+                tracing::warn!("lost the connection to Redis; reconnecting");
+                Some(Incoming::Disconnected)
+            }
+            PushKind::Subscribe => {
+                tracing::debug!("subscription confirmed");
+                Some(Incoming::Subscribed)
+            }
+            _ => None,
         }
-        Push::Disconnected => {
-            tracing::warn!("lost the connection to Redis; reconnecting");
-            Some(Incoming::Disconnected)
-        }
-        Push::Subscribed => {
-            tracing::debug!("subscription confirmed");
-            Some(Incoming::Subscribed)
-        }
-        Push::Other => None,
+    }
+
+    fn message(&self, channel: &[u8], payload: &[u8]) -> Option<Incoming> {
+        let (what, parsed) = if channel == self.channels.signals().as_bytes() {
+            let parsed = parse_capped("signal", payload, self.max_payload).map(Incoming::Signal);
+            ("signal", parsed)
+        } else if channel == self.channels.responses().as_bytes() {
+            let parsed =
+                parse_capped("response", payload, self.max_payload).map(Incoming::Response);
+            ("response", parsed)
+        } else {
+            return None;
+        };
+        parsed
+            .map_err(|error| {
+                if let Some(skipped) = self.malformed.hit() {
+                    tracing::warn!(%error, skipped, "skipped malformed {what}s (one line per 10 s at most)");
+                }
+            })
+            .ok()
     }
 }

@@ -9,6 +9,12 @@ use crate::protocol::{Channels, DEFAULT_MAX_PAYLOAD};
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(20);
 /// The default time one Redis command may take before it counts as failed.
 pub const DEFAULT_COMMAND_TIMEOUT: Duration = Duration::from_secs(5);
+/// The default time between two health checks (`PING`) of a connection.
+///
+/// With the default command timeout, a dead path (a half-open connection
+/// behind a NAT or a proxy, say) is detected within 10 s: one interval plus
+/// one command timeout.
+pub const DEFAULT_HEALTH_CHECK_INTERVAL: Duration = Duration::from_secs(5);
 
 #[derive(Debug, Clone)]
 pub(crate) struct ConnectOptions {
@@ -16,6 +22,7 @@ pub(crate) struct ConnectOptions {
     /// `None`: retry forever.
     pub(crate) connect_timeout: Option<Duration>,
     pub(crate) command_timeout: Duration,
+    pub(crate) health_check_interval: Duration,
     pub(crate) channels: Channels,
     pub(crate) max_payload: usize,
 }
@@ -26,6 +33,7 @@ impl Default for ConnectOptions {
             target: Target::default(),
             connect_timeout: Some(DEFAULT_CONNECT_TIMEOUT),
             command_timeout: DEFAULT_COMMAND_TIMEOUT,
+            health_check_interval: DEFAULT_HEALTH_CHECK_INTERVAL,
             channels: Channels::default(),
             max_payload: DEFAULT_MAX_PAYLOAD,
         }
@@ -64,9 +72,21 @@ macro_rules! connect_setters {
 
         /// How long one Redis command (`PUBLISH`, `SUBSCRIBE` …) may take before
         /// it fails with [`Error::CommandTimeout`](crate::Error::CommandTimeout)
-        /// (default 5 s). It bounds every call while Redis is unreachable.
+        /// (default 5 s). It bounds every call while Redis is unreachable; a
+        /// command that ran out of time counts as a sign of a dead
+        /// connection, which is then replaced.
         pub fn command_timeout(mut self, timeout: std::time::Duration) -> Self {
             self.$field.command_timeout = timeout;
+            self
+        }
+
+        /// How often the connection is checked with a `PING` (default
+        /// [`DEFAULT_HEALTH_CHECK_INTERVAL`](crate::DEFAULT_HEALTH_CHECK_INTERVAL),
+        /// 5 s). A dead path is detected within this interval plus the
+        /// command timeout; the connection is then replaced and every
+        /// subscription renewed and confirmed.
+        pub fn health_check_interval(mut self, interval: std::time::Duration) -> Self {
+            self.$field.health_check_interval = interval;
             self
         }
 

@@ -193,6 +193,17 @@ pub struct RespondArgs {
     /// Keep answering after every exporter served has shut down.
     #[arg(long)]
     pub keep_running: bool,
+
+    /// Give up (exit 7) after this many seconds without a signal from a
+    /// served exporter, or `none` (an exporter killed without `shutdown`
+    /// otherwise leaves `respond` running forever).
+    #[arg(long, default_value = "none", value_name = "S|none")]
+    pub idle_timeout: Wait,
+
+    /// How many signals may wait while a command runs; newer ones are
+    /// dropped (and counted) past it.
+    #[arg(long, default_value_t = state_signals::DEFAULT_QUEUE_CAPACITY, value_name = "N")]
+    pub queue: usize,
 }
 
 #[derive(Debug, Args)]

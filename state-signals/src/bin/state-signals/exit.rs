@@ -12,6 +12,8 @@ pub const CANNOT_REACH_REDIS: u8 = 4;
 pub const REDIS_FAILED: u8 = 5;
 /// Invalid input: metadata, event names, `--events-from` lines.
 pub const INVALID_INPUT: u8 = 6;
+/// `respond --idle-timeout`: no signal from a served exporter in time.
+pub const IDLE: u8 = 7;
 /// The command line could not be parsed.
 pub const USAGE: u8 = 64;
 /// Interrupted by SIGINT.
@@ -46,6 +48,7 @@ impl From<Error> for Failure {
             Error::Connect { .. } => CANNOT_REACH_REDIS,
             Error::InvalidTarget { .. } => USAGE,
             Error::SubscribersTimeout { .. } => SUBSCRIBERS_TIMEOUT,
+            Error::IdleTimeout { .. } => IDLE,
             Error::ReservedEvent { .. }
             | Error::IllegalEvent { .. }
             | Error::NoLegalEvents

@@ -1,8 +1,6 @@
-//! `state-signals respond`: a responder for shell scripts, on the typed serve loop.
+//! `state-signals respond`: a responder for shell scripts, on the library's serve loop.
 
-use state_signals::{
-    DecodeError, Dispatch, Metadata, Ras, Reply, Signal, SignalEvents, SignalResponder,
-};
+use state_signals::{Handler, Ras, Reply, Signal, SignalResponder};
 use tokio::sync::watch;
 
 use crate::args::{Cli, RespondArgs};
@@ -10,35 +8,18 @@ use crate::exec::Exec;
 use crate::exit::{self, Failure};
 use crate::signals::interrupted;
 
-/// Every event: the CLI's events are not known at compile time.
-struct AnyEvent;
-
-impl SignalEvents for AnyEvent {
-    const EVENTS: &'static [&'static str] = &[];
-
-    fn event_name(&self) -> &'static str {
-        ""
-    }
-
-    fn to_metadata(&self) -> state_signals::Result<Option<Metadata>> {
-        Ok(None)
-    }
-
-    fn from_signal(_: &Signal) -> Result<Self, DecodeError> {
-        Ok(Self)
-    }
-}
-
 /// Answers each signal by running the command, or with the fixed reply.
-struct Handler {
+struct Respond {
     exec: Option<Exec>,
+    /// With `--exec`, the events that run it; other events are answered
+    /// with success (so this is not a filter: they are still answered).
     events: Vec<String>,
     reply: Reply,
     stopping: watch::Receiver<bool>,
 }
 
-impl Handler {
-    async fn handle(&mut self, signal: &Signal) -> Reply {
+impl Handler for Respond {
+    async fn on_signal(&mut self, signal: &Signal) -> Reply {
         let Some(exec) = &self.exec else {
             return self.reply.clone();
         };
@@ -49,46 +30,27 @@ impl Handler {
     }
 }
 
-impl Dispatch<Handler> for AnyEvent {
-    async fn dispatch(self, handler: &mut Handler, signal: &Signal) -> Reply {
-        handler.handle(signal).await
-    }
-
-    async fn subscribe(_: &mut Handler, _: &Signal) -> bool {
-        true
-    }
-
-    async fn unknown_event(handler: &mut Handler, signal: &Signal) -> Reply {
-        handler.handle(signal).await
-    }
-
-    async fn decode_error(handler: &mut Handler, _: DecodeError, signal: &Signal) -> Reply {
-        handler.handle(signal).await
-    }
-
-    async fn shutdown(_: &mut Handler, _: &Signal) {}
-}
-
 pub async fn respond(cli: &Cli, args: &RespondArgs) -> Result<u8, Failure> {
-    let mut builder = crate::connect!(SignalResponder::builder(), cli);
+    let mut builder = crate::connect!(SignalResponder::builder(), cli)
+        .keep_running(args.keep_running)
+        .queue_capacity(args.queue);
     if let Some(id) = &args.id {
         builder = builder.responder_id(id);
     }
     if let Some(name) = &args.name {
         builder = builder.name(name);
     }
-    let mut typed = builder.typed::<AnyEvent>().keep_running(args.keep_running);
     if let Some(process) = &args.process {
-        typed = typed.process_name(process);
+        builder = builder.process_name(process);
     }
-    let responder = typed.connect().await?;
+    if let Some(idle) = args.idle_timeout.0 {
+        builder = builder.idle_timeout(idle);
+    }
+    let responder = builder.connect().await?;
     if let Some(tag) = &args.lock_tag {
-        responder.responder().lock_tag(tag);
+        responder.handle().lock_tag(tag);
     }
-    tracing::info!(
-        responder_id = responder.responder().responder_id(),
-        "responding"
-    );
+    tracing::info!(responder_id = responder.responder_id(), "responding");
 
     let (stop_tx, stopping) = watch::channel(false);
     tokio::spawn(async move {
@@ -96,7 +58,7 @@ pub async fn respond(cli: &Cli, args: &RespondArgs) -> Result<u8, Failure> {
         let _ = stop_tx.send(true);
     });
     let reply = Reply::from(Ras::new(args.ras));
-    let handler = Handler {
+    let handler = Respond {
         exec: args.exec.as_ref().map(|command| Exec {
             command: command.clone(),
             timeout: args.exec_timeout.0,

@@ -3,7 +3,7 @@
 use std::time::{Duration, Instant};
 
 use futures_util::{stream, StreamExt};
-use state_signals::{Reply, Result, SignalExporter, SignalResponder};
+use state_signals::{Handler, Reply, Result, Signal, SignalExporter, SignalResponder};
 use tokio::task::JoinSet;
 
 use super::Target;
@@ -11,8 +11,17 @@ use super::Target;
 /// The one legal event of the benchmark.
 pub const EVENT: &str = "bench";
 
+/// Answers every signal with ras 1.
+struct Succeed;
+
+impl Handler for Succeed {
+    async fn on_signal(&mut self, _signal: &Signal) -> Reply {
+        Reply::success()
+    }
+}
+
 /// Connects `count` responders (many at once, not all at once) and serves
-/// each in its own task: `initialization` gets an ack, everything else ras 1.
+/// each in its own task with the library's serve loop, answering ras 1.
 /// Dropping the returned set ends them and closes their connections.
 pub async fn start_responders(target: &Target, count: usize) -> Result<JoinSet<()>> {
     let mut tasks = JoinSet::new();
@@ -21,22 +30,15 @@ pub async fn start_responders(target: &Target, count: usize) -> Result<JoinSet<(
             SignalResponder::builder()
                 .url(&target.url)
                 .namespace(&target.namespace)
+                .keep_running(true)
                 .connect()
         })
         .buffer_unordered(super::CONNECT_CONCURRENCY);
     while let Some(responder) = connecting.next().await {
         let responder = responder?;
         tasks.spawn(async move {
-            let mut signals = responder.signals();
-            while let Some(signal) = signals.next().await {
-                let reply = if signal.is_initialization() {
-                    Reply::ack()
-                } else if signal.is_shutdown() {
-                    continue;
-                } else {
-                    Reply::success()
-                };
-                let _ = responder.respond_to(&signal, reply).await;
+            if let Err(error) = responder.serve(Succeed).await {
+                tracing::warn!(%error, "bench responder stopped");
             }
         });
     }

@@ -1,4 +1,4 @@
-//! The publisher-id and tag locks that filter what a responder yields.
+//! Locks: the publisher-id and tag filters of responders and monitors.
 
 use crate::protocol::{Response, Signal};
 

@@ -1,0 +1,236 @@
+//! Link: the current connection of a transport, and the supervisor that
+//! checks its health and replaces it when it dies.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::time::Duration;
+
+use redis::aio::MultiplexedConnection;
+use redis::{AsyncConnectionConfig, PushInfo, PushKind};
+use tokio::sync::{watch, Notify};
+
+use super::incoming::{Decoder, Incoming};
+use super::ConnectOptions;
+use crate::throttle::Throttle;
+use crate::Result;
+
+/// The first pause between two reconnection attempts; it doubles up to
+/// [`RECONNECT_MAX_DELAY`].
+const RECONNECT_FIRST_DELAY: Duration = Duration::from_millis(50);
+/// The longest pause between two reconnection attempts after a drop.
+const RECONNECT_MAX_DELAY: Duration = Duration::from_secs(1);
+
+type Sink = dyn Fn(Incoming) + Send + Sync;
+
+/// The state shared by a transport's clones, its connections' push
+/// handlers (weakly) and its supervisor.
+pub(super) struct Link {
+    client: redis::Client,
+    target: String,
+    command_timeout: Duration,
+    health_check_interval: Duration,
+    sink: Arc<Sink>,
+    decoder: Arc<Decoder>,
+    /// The live connection and its generation; `None` while reconnecting.
+    current: watch::Sender<Option<(MultiplexedConnection, u64)>>,
+    generations: AtomicU64,
+    /// The channels to (re)subscribe.
+    channels: Mutex<Vec<String>>,
+    /// Wakes the supervisor when the connection was found dead.
+    dead: Notify,
+    /// Reconnection failures, logged once per interval with the count.
+    failures: Throttle,
+}
+
+impl Link {
+    pub(super) fn new(
+        options: &ConnectOptions,
+        sink: impl Fn(Incoming) + Send + Sync + 'static,
+    ) -> Result<Arc<Self>> {
+        Ok(Arc::new(Self {
+            client: options.target.resp3_client()?,
+            target: options.target.redacted(),
+            command_timeout: options.command_timeout,
+            health_check_interval: options.health_check_interval,
+            sink: Arc::new(sink),
+            decoder: Arc::new(Decoder::new(options.channels.clone(), options.max_payload)),
+            current: watch::Sender::new(None),
+            generations: AtomicU64::new(0),
+            channels: Mutex::default(),
+            dead: Notify::new(),
+            failures: Throttle::default(),
+        }))
+    }
+
+    pub(super) fn target(&self) -> &str {
+        &self.target
+    }
+
+    pub(super) fn command_timeout(&self) -> Duration {
+        self.command_timeout
+    }
+
+    fn channels(&self) -> MutexGuard<'_, Vec<String>> {
+        self.channels
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    pub(super) fn add_channel(&self, channel: &str) {
+        let mut channels = self.channels();
+        if !channels.iter().any(|c| c == channel) {
+            channels.push(channel.to_owned());
+        }
+    }
+
+    pub(super) fn remove_channel(&self, channel: &str) {
+        self.channels().retain(|c| c != channel);
+    }
+
+    /// Opens a new connection whose pushes go to the sink, tagged with a
+    /// new generation (so that a late disconnection of an old connection is
+    /// not taken for one of the current).
+    pub(super) async fn open(self: &Arc<Self>) -> redis::RedisResult<(MultiplexedConnection, u64)> {
+        let generation = self.generations.fetch_add(1, Ordering::Relaxed) + 1;
+        let link: Weak<Self> = Arc::downgrade(self);
+        let decoder = self.decoder.clone();
+        let sink = self.sink.clone();
+        let push_sender = move |push: PushInfo| -> std::result::Result<(), ()> {
+            if push.kind == PushKind::Disconnection {
+                if let Some(link) = link.upgrade() {
+                    link.lost(generation, "the server closed the connection");
+                }
+            } else if let Some(incoming) = decoder.decode(push) {
+                sink(incoming);
+            }
+            Ok(())
+        };
+        let config = AsyncConnectionConfig::new()
+            .set_push_sender(push_sender)
+            .set_connection_timeout(Some(self.command_timeout))
+            .set_response_timeout(Some(self.command_timeout));
+        let conn = self
+            .client
+            .get_multiplexed_async_connection_with_config(&config)
+            .await?;
+        Ok((conn, generation))
+    }
+
+    /// Makes `conn` the live connection.
+    pub(super) fn install(&self, conn: (MultiplexedConnection, u64)) {
+        self.current.send_replace(Some(conn));
+    }
+
+    /// The live connection, waiting while the link is down; `None` if the
+    /// link is gone.
+    pub(super) async fn connection(&self) -> Option<(MultiplexedConnection, u64)> {
+        let mut current = self.current.subscribe();
+        let live = current.wait_for(Option::is_some).await.ok()?;
+        live.clone()
+    }
+
+    /// The connection of `generation` is dead: forget it and wake the
+    /// supervisor (once, whoever noticed first).
+    pub(super) fn lost(&self, generation: u64, why: &str) {
+        let was_current = self.current.send_if_modified(|current| {
+            if current.as_ref().is_some_and(|(_, g)| *g == generation) {
+                *current = None;
+                true
+            } else {
+                false
+            }
+        });
+        if was_current {
+            tracing::warn!(target = %self.target, reason = why, "lost the connection to Redis; reconnecting");
+            (self.sink)(Incoming::Disconnected);
+            self.dead.notify_one();
+        }
+    }
+
+    /// A health check of the live connection: `PING` within the command
+    /// timeout. Returns the generation that failed it.
+    async fn check(&self) -> Option<u64> {
+        let (mut conn, generation) = self.current.borrow().clone()?;
+        let ping = redis::cmd("PING");
+        match tokio::time::timeout(self.command_timeout, ping.query_async::<()>(&mut conn)).await {
+            Ok(Ok(())) => None,
+            Ok(Err(e)) if !(e.is_io_error() || e.is_timeout() || e.is_connection_dropped()) => {
+                // The server answered (with an error): the path is alive.
+                tracing::debug!(error = %e, "health check answered with an error");
+                None
+            }
+            _ => Some(generation),
+        }
+    }
+
+    /// Opens connections until one is up with every channel subscribed
+    /// again (each confirmation awaited and checked), then installs it.
+    async fn reconnect(self: &Arc<Self>) {
+        let mut delay = RECONNECT_FIRST_DELAY;
+        loop {
+            tokio::time::sleep(delay).await;
+            delay = (delay * 2).min(RECONNECT_MAX_DELAY);
+            let opened = tokio::time::timeout(self.command_timeout, self.open()).await;
+            let (mut conn, generation) = match opened {
+                Ok(Ok(conn)) => conn,
+                Ok(Err(e)) => {
+                    self.failed("cannot reconnect", &e.to_string());
+                    continue;
+                }
+                Err(_) => {
+                    self.failed("cannot reconnect", "connecting timed out");
+                    continue;
+                }
+            };
+            let channels = self.channels().clone();
+            let mut refused = None;
+            for channel in &channels {
+                let subscribe = conn.subscribe(channel.as_str());
+                match tokio::time::timeout(self.command_timeout, subscribe).await {
+                    Ok(Ok(())) => {}
+                    Ok(Err(e)) => refused = Some(format!("SUBSCRIBE {channel}: {e}")),
+                    Err(_) => refused = Some(format!("SUBSCRIBE {channel}: no answer in time")),
+                }
+                if refused.is_some() {
+                    break;
+                }
+            }
+            if let Some(reason) = refused {
+                // Logged as an error: unlike a network outage, this does not
+                // heal by itself (a permission was taken away, say).
+                if let Some(times) = self.failures.hit() {
+                    tracing::error!(target = %self.target, %reason, times, "reconnected, but a subscription was refused; retrying");
+                }
+                continue;
+            }
+            self.install((conn, generation));
+            tracing::info!(target = %self.target, "reconnected to Redis; subscriptions confirmed");
+            return;
+        }
+    }
+
+    fn failed(&self, what: &str, reason: &str) {
+        if let Some(times) = self.failures.hit() {
+            tracing::warn!(target = %self.target, %reason, times, "{what}; retrying");
+        }
+    }
+}
+
+/// Watches the link for as long as the transport lives: a health check
+/// every interval, and a reconnection whenever the connection is dead.
+pub(super) async fn supervise(link: Arc<Link>) {
+    loop {
+        tokio::select! {
+            () = link.dead.notified() => {}
+            () = tokio::time::sleep(link.health_check_interval) => {
+                match link.check().await {
+                    Some(generation) => link.lost(generation, "no answer to the health check"),
+                    None => continue,
+                }
+            }
+        }
+        if link.current.borrow().is_none() {
+            link.reconnect().await;
+        }
+    }
+}
