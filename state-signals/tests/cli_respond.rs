@@ -188,3 +188,12 @@ async fn process_filter_and_sigterm_kill_the_running_command() {
     assert_eq!(out.code(), 0, "{out:?}");
     group_gone(group).await;
 }
+
+#[tokio::test]
+async fn respond_gives_up_with_status_7_after_the_idle_timeout() {
+    let server = RedisServer::start();
+    let mut r = responders(&server, &[&["--id", "idle", "--idle-timeout", "0.3"]]).await;
+    let out = wait(r.remove(0)).await;
+    assert_eq!(out.code(), 7, "no served exporter spoke: {out:?}");
+    assert!(out.stderr.contains("gave up serving"), "{}", out.stderr);
+}

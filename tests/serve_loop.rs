@@ -1,0 +1,135 @@
+//! The string-level serve loop: the subscribe hook runs once per exporter
+//! (declined ones too), serving ends when answers are refused for lack of
+//! permission, and the idle limit ends it when no served exporter speaks.
+
+mod common;
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use common::{next_json, within, RedisServer};
+use state_signals::{Error, Handler, Reply, Signal};
+
+fn initialization(publisher_id: &str) -> String {
+    format!(
+        r#"{{"publisher_id":"{publisher_id}","process_name":"p","event":"initialization","runner_host":"h"}}"#
+    )
+}
+
+/// Serves only exporter `wanted`, and records every hook call.
+#[derive(Debug)]
+struct Picky {
+    asked: Arc<Mutex<Vec<String>>>,
+}
+
+impl Handler for Picky {
+    async fn on_signal(&mut self, _signal: &Signal) -> Reply {
+        Reply::success()
+    }
+
+    async fn on_subscribe(&mut self, signal: &Signal) -> bool {
+        self.asked.lock().unwrap().push(signal.publisher_id.clone());
+        signal.publisher_id == "wanted"
+    }
+}
+
+#[tokio::test]
+async fn the_subscribe_hook_runs_once_per_exporter_even_when_it_declines() {
+    let server = RedisServer::start();
+    let mut answers = server.raw_subscriber("event-signal-response").await;
+    let responder = within(
+        server
+            .responder()
+            .responder_id("r")
+            .keep_running(true)
+            .connect(),
+    )
+    .await
+    .unwrap();
+    let asked = Arc::new(Mutex::new(Vec::new()));
+    tokio::spawn(responder.serve(Picky {
+        asked: asked.clone(),
+    }));
+    // A declined exporter republishes its initialization (as `periodic` does),
+    // then a wanted one publishes: its answer proves the others were read.
+    for _ in 0..3 {
+        server
+            .publish_raw("event-signal-pubsub", initialization("declined"))
+            .await;
+    }
+    server
+        .publish_raw("event-signal-pubsub", initialization("wanted"))
+        .await;
+    server
+        .publish_raw("event-signal-pubsub", initialization("wanted"))
+        .await;
+    for _ in 0..2 {
+        let answer = next_json(&mut answers).await;
+        assert_eq!(answer["publisher_id"], "wanted", "{answer}");
+        assert_eq!(answer["event"], "initialization");
+    }
+    assert_eq!(
+        *asked.lock().unwrap(),
+        ["declined", "wanted"],
+        "one question per exporter, republished initializations included"
+    );
+}
+
+#[tokio::test]
+async fn serving_ends_with_an_error_when_answers_are_not_permitted() {
+    let server = RedisServer::start();
+    let mut admin = server.connection().await;
+    // May read signals, may not publish answers.
+    within(
+        redis::cmd("ACL")
+            .arg(&[
+                "SETUSER",
+                "reader",
+                "on",
+                ">pw",
+                "resetchannels",
+                "&event-signal-pubsub",
+                "+@all",
+            ])
+            .query_async::<()>(&mut admin),
+    )
+    .await
+    .unwrap();
+    let url = format!("redis://reader:pw@127.0.0.1:{}", server.port());
+    let responder = within(state_signals::SignalResponder::builder().url(url).connect())
+        .await
+        .unwrap();
+    let serving = tokio::spawn(responder.serve(Picky {
+        asked: Arc::default(),
+    }));
+    server
+        .publish_raw("event-signal-pubsub", initialization("wanted"))
+        .await;
+    let error = within(serving).await.unwrap().unwrap_err();
+    assert!(
+        error.is_permission_denied(),
+        "serve ends with the refusal: {error}"
+    );
+}
+
+#[tokio::test]
+async fn serving_gives_up_after_the_idle_limit() {
+    let server = RedisServer::start();
+    let responder = within(
+        server
+            .responder()
+            .idle_timeout(Duration::from_millis(200))
+            .connect(),
+    )
+    .await
+    .unwrap();
+    let error = within(responder.serve(Picky {
+        asked: Arc::default(),
+    }))
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(error, Error::IdleTimeout { idle } if idle == Duration::from_millis(200)),
+        "{error}"
+    );
+}
