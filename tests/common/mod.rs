@@ -2,6 +2,8 @@
 //! bypass the library, and the Python `state-signals` venv for interop tests.
 #![allow(dead_code, missing_docs)]
 
+pub mod proxy;
+
 use std::future::IntoFuture;
 use std::net::TcpListener;
 use std::path::PathBuf;

@@ -1,0 +1,161 @@
+//! Connections never go deaf: a half-open path (behind the test proxy) is
+//! detected and replaced, a refused resubscription is retried until it is
+//! allowed again, and a publish in flight on a dead path ends.
+
+mod common;
+
+use std::time::Duration;
+
+use common::proxy::Proxy;
+use common::{spawn_answering, within, RedisServer};
+use state_signals::{ExporterEvent, Reply, ResultCode};
+
+/// A short liveness bound for the tests: 300 ms + 700 ms.
+const HEALTH: Duration = Duration::from_millis(300);
+const COMMAND: Duration = Duration::from_millis(700);
+
+async fn next_event(
+    events: &mut tokio::sync::broadcast::Receiver<ExporterEvent>,
+    want: fn(&ExporterEvent) -> bool,
+) {
+    within(async {
+        loop {
+            if want(&events.recv().await.expect("exporter events")) {
+                return;
+            }
+        }
+    })
+    .await
+}
+
+#[tokio::test]
+async fn a_blackholed_exporter_and_responder_reconnect_and_answers_flow_again() {
+    let server = RedisServer::start();
+    let proxy = Proxy::start(server.port()).await;
+    let responder = within(
+        server
+            .responder()
+            .url(proxy.url())
+            .responder_id("r")
+            .health_check_interval(HEALTH)
+            .command_timeout(COMMAND)
+            .connect(),
+    )
+    .await
+    .unwrap();
+    spawn_answering(responder, |_| Some(Reply::success()));
+    let exporter = within(
+        server
+            .exporter("bench")
+            .url(proxy.url())
+            .health_check_interval(HEALTH)
+            .command_timeout(COMMAND)
+            .connect(),
+    )
+    .await
+    .unwrap();
+    within(exporter.initialize_and_wait(1, ["tick"]))
+        .await
+        .unwrap();
+    let report = within(exporter.publish_signal("tick")).await.unwrap();
+    assert_eq!(report.code, ResultCode::AllSucceeded);
+
+    let mut events = exporter.events();
+    proxy.blackhole();
+    // The server sees both gone; both come back on their own.
+    server
+        .wait_numsub_until("event-signal-pubsub", |n| n == 0)
+        .await;
+    next_event(&mut events, |e| matches!(e, ExporterEvent::ConnectionLost)).await;
+    next_event(&mut events, |e| matches!(e, ExporterEvent::Subscribed)).await;
+    server.wait_numsub("event-signal-pubsub", 1).await;
+    let report = within(exporter.publish_signal("tick")).await.unwrap();
+    assert_eq!(report.code, ResultCode::AllSucceeded, "{report:?}");
+}
+
+#[tokio::test]
+async fn a_publish_in_flight_on_a_blackholed_path_ends_with_the_responder_missing() {
+    let server = RedisServer::start();
+    let proxy = Proxy::start(server.port()).await;
+    let responder = within(server.responder().responder_id("stuck").connect())
+        .await
+        .unwrap();
+    spawn_answering(responder, |_| None);
+    let exporter = within(
+        server
+            .exporter("bench")
+            .url(proxy.url())
+            .health_check_interval(HEALTH)
+            .command_timeout(COMMAND)
+            .connect(),
+    )
+    .await
+    .unwrap();
+    within(exporter.initialize_and_wait(1, ["tick"]))
+        .await
+        .unwrap();
+    let mut wire = server.raw_subscriber("event-signal-pubsub").await;
+    let publish = exporter
+        .publish_signal("tick")
+        .timeout(Duration::from_secs(3));
+    let cut = async {
+        common::next_json(&mut wire).await;
+        proxy.blackhole();
+    };
+    let (report, ()) =
+        within(async { tokio::join!(std::future::IntoFuture::into_future(publish), cut) }).await;
+    let report = report.unwrap();
+    assert_eq!(report.code, ResultCode::SomeMissing, "{report:?}");
+    assert!(report.missing.contains("stuck"), "{report:?}");
+}
+
+#[tokio::test]
+async fn a_refused_resubscription_is_retried_until_it_is_allowed_again() {
+    let server = RedisServer::start();
+    let mut admin = server.connection().await;
+    let acl = |args: &[&str]| {
+        let mut cmd = redis::cmd("ACL");
+        cmd.arg("SETUSER").arg("u").arg(args);
+        cmd
+    };
+    let both = [
+        "on",
+        ">pw",
+        "resetchannels",
+        "&event-signal-pubsub",
+        "&event-signal-response",
+        "+@all",
+    ];
+    within(acl(&both).query_async::<()>(&mut admin))
+        .await
+        .unwrap();
+    let url = format!("redis://u:pw@127.0.0.1:{}", server.port());
+    let responder = within(
+        state_signals::SignalResponder::builder()
+            .url(url)
+            .responder_id("r")
+            .connect(),
+    )
+    .await
+    .unwrap();
+    spawn_answering(responder, |_| Some(Reply::success()));
+    let exporter = within(server.exporter("bench").connect()).await.unwrap();
+    within(exporter.initialize_and_wait(1, ["tick"]))
+        .await
+        .unwrap();
+
+    // Revoking the signal channel disconnects the responder; its
+    // resubscription is refused (NOPERM) until the permission is back.
+    within(acl(&["resetchannels", "&event-signal-response"]).query_async::<()>(&mut admin))
+        .await
+        .unwrap();
+    server
+        .wait_numsub_until("event-signal-pubsub", |n| n == 0)
+        .await;
+    within(acl(&both).query_async::<()>(&mut admin))
+        .await
+        .unwrap();
+    server.wait_numsub("event-signal-pubsub", 1).await;
+    let report = within(exporter.publish_signal("tick")).await.unwrap();
+    assert_eq!(report.code, ResultCode::AllSucceeded, "{report:?}");
+}
