@@ -133,3 +133,56 @@ async fn serving_gives_up_after_the_idle_limit() {
         "{error}"
     );
 }
+
+/// Subscribes to every exporter once `release` fires; answers success.
+struct Hesitant {
+    release: Option<tokio::sync::oneshot::Receiver<()>>,
+}
+
+impl Handler for Hesitant {
+    async fn on_signal(&mut self, _signal: &Signal) -> Reply {
+        Reply::success()
+    }
+
+    async fn on_subscribe(&mut self, _signal: &Signal) -> bool {
+        if let Some(release) = self.release.take() {
+            let _ = release.await;
+        }
+        true
+    }
+}
+
+#[tokio::test]
+async fn signals_of_an_exporter_being_decided_are_kept() {
+    let server = RedisServer::start();
+    let (release, released) = tokio::sync::oneshot::channel();
+    let responder = within(server.responder().responder_id("r").connect())
+        .await
+        .unwrap();
+    tokio::spawn(responder.serve(Hesitant {
+        release: Some(released),
+    }));
+    let exporter = within(server.exporter("bench").connect()).await.unwrap();
+    let mut wire = server.raw_subscriber("event-signal-pubsub").await;
+    // Expected responders: the publish follows the initialization at once,
+    // while the responder's hook has not decided yet.
+    within(exporter.initialize(["tick"]).expected_responders(["r"]))
+        .await
+        .unwrap();
+    let publish = exporter.publish_signal("tick");
+    let decide_late = async {
+        for _ in 0..2 {
+            next_json(&mut wire).await; // initialization, then tick
+        }
+        release.send(()).unwrap();
+    };
+    let (report, ()) =
+        within(async { tokio::join!(std::future::IntoFuture::into_future(publish), decide_late) })
+            .await;
+    let report = report.unwrap();
+    assert_eq!(
+        report.code,
+        state_signals::ResultCode::AllSucceeded,
+        "{report:?}"
+    );
+}
