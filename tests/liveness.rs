@@ -43,6 +43,7 @@ async fn a_blackholed_exporter_and_responder_reconnect_and_answers_flow_again() 
     )
     .await
     .unwrap();
+    let handle = responder.handle().clone();
     spawn_answering(responder, |_| Some(Reply::success()));
     let exporter = within(
         server
@@ -71,6 +72,32 @@ async fn a_blackholed_exporter_and_responder_reconnect_and_answers_flow_again() 
     server.wait_numsub("event-signal-pubsub", 1).await;
     let report = within(exporter.publish_signal("tick")).await.unwrap();
     assert_eq!(report.code, ResultCode::AllSucceeded, "{report:?}");
+    assert!(
+        handle.is_subscribed(),
+        "it answered, so it is subscribed again"
+    );
+}
+
+#[tokio::test]
+async fn a_subscribe_refused_at_connect_is_a_typed_error_at_once() {
+    let server = RedisServer::start();
+    let mut admin = server.connection().await;
+    let mut cmd = redis::cmd("ACL");
+    cmd.arg(&[
+        "SETUSER",
+        "u",
+        "on",
+        ">pw",
+        "resetchannels",
+        "&event-signal-response",
+        "+@all",
+    ]);
+    within(cmd.query_async::<()>(&mut admin)).await.unwrap();
+    let url = format!("redis://u:pw@127.0.0.1:{}", server.port());
+    let error = within(state_signals::SignalResponder::builder().url(url).connect())
+        .await
+        .unwrap_err();
+    assert!(error.is_permission_denied(), "{error}");
 }
 
 #[tokio::test]
@@ -138,6 +165,7 @@ async fn a_refused_resubscription_is_retried_until_it_is_allowed_again() {
     )
     .await
     .unwrap();
+    let handle = responder.handle().clone();
     spawn_answering(responder, |_| Some(Reply::success()));
     let exporter = within(server.exporter("bench").connect()).await.unwrap();
     within(exporter.initialize_and_wait(1, ["tick"]))
@@ -158,4 +186,8 @@ async fn a_refused_resubscription_is_retried_until_it_is_allowed_again() {
     server.wait_numsub("event-signal-pubsub", 1).await;
     let report = within(exporter.publish_signal("tick")).await.unwrap();
     assert_eq!(report.code, ResultCode::AllSucceeded, "{report:?}");
+    assert!(
+        handle.is_subscribed(),
+        "it answered, so it is subscribed again"
+    );
 }

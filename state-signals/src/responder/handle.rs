@@ -77,6 +77,15 @@ impl ResponderHandle {
         self.inner.intake.gate().locks = Locks::default();
     }
 
+    /// Whether the responder is subscribed right now: its connection is up
+    /// and the server confirmed its subscription to the signal channel.
+    /// False while a lost connection is being replaced, or while the server
+    /// refuses the resubscription (logged as an error with the server's
+    /// reason, and retried).
+    pub fn is_subscribed(&self) -> bool {
+        self.inner.transport.is_connected()
+    }
+
     /// How many signals were dropped because the queue was full (see
     /// [`queue_capacity`](crate::SignalResponderBuilder::queue_capacity)).
     pub fn dropped_signals(&self) -> u64 {

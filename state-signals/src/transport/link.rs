@@ -116,6 +116,10 @@ impl Link {
         Ok((conn, generation))
     }
 
+    pub(super) fn is_connected(&self) -> bool {
+        self.current.borrow().is_some()
+    }
+
     /// Makes `conn` the live connection.
     pub(super) fn install(&self, conn: (MultiplexedConnection, u64)) {
         self.current.send_replace(Some(conn));

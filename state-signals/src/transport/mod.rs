@@ -112,6 +112,12 @@ impl Transport {
         })
     }
 
+    /// Whether a live connection is installed, with every subscription
+    /// confirmed by the server (false while reconnecting or resubscribing).
+    pub(crate) fn is_connected(&self) -> bool {
+        self.link.is_connected()
+    }
+
     /// Where this transport is connected, without password.
     pub(crate) fn target(&self) -> &str {
         self.link.target()

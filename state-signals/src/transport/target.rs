@@ -54,8 +54,24 @@ impl Target {
             .redis_settings()
             .clone()
             .set_protocol(ProtocolVersion::RESP3);
-        redis::Client::open(info.set_redis_settings(settings)).map_err(invalid)
+        let info = info
+            .set_redis_settings(settings)
+            .set_tcp_settings(tcp_settings());
+        redis::Client::open(info).map_err(invalid)
     }
+}
+
+/// TCP keepalive, so that the kernel too notices a peer that vanished (the
+/// health check is what bounds detection; keepalive also keeps NAT and
+/// load-balancer entries of an idle connection alive).
+fn tcp_settings() -> redis::io::tcp::TcpSettings {
+    let keepalive = socket2::TcpKeepalive::new()
+        .with_time(std::time::Duration::from_secs(5))
+        .with_interval(std::time::Duration::from_secs(2))
+        .with_retries(3);
+    redis::io::tcp::TcpSettings::default()
+        .set_nodelay(true)
+        .set_keepalive(keepalive)
 }
 
 fn describe(info: &ConnectionInfo) -> String {
