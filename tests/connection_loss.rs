@@ -25,6 +25,10 @@ async fn connecting_to_a_missing_server_fails_after_the_timeout() {
     let waited = started.elapsed();
     assert!(matches!(err, Error::Connect { .. }), "{err}");
     assert!(
+        err.is_connection_refused() && !err.is_timeout(),
+        "the last refusal is kept, not a bare timeout: {err}"
+    );
+    assert!(
         waited >= Duration::from_secs(1) && waited < Duration::from_secs(4),
         "{waited:?}"
     );
@@ -70,6 +74,8 @@ async fn a_wrong_password_fails_at_once_without_showing_it() {
         started.elapsed() < Duration::from_secs(5),
         "auth errors are not retried"
     );
+    assert!(err.is_auth_failed(), "{err}");
+    assert!(!err.is_connection_refused() && !err.is_permission_denied());
     let text = format!("{err} {err:?}");
     assert!(!text.contains("wrong-s3cret"), "{text}");
     let ok = within(
@@ -147,4 +153,37 @@ async fn dropping_an_exporter_without_shutdown_closes_everything() {
     server
         .wait_numsub_until("event-signal-response", |n| n == 0)
         .await;
+}
+
+#[tokio::test]
+async fn a_command_that_gets_no_answer_is_a_command_timeout() {
+    let server = RedisServer::start();
+    let exporter = within(
+        server
+            .exporter("bench")
+            .command_timeout(Duration::from_millis(300))
+            .connect(),
+    )
+    .await
+    .unwrap();
+    let mut admin = server.connection().await;
+    within(
+        redis::cmd("CLIENT")
+            .arg(&["PAUSE", "3000", "WRITE"])
+            .query_async::<()>(&mut admin),
+    )
+    .await
+    .unwrap();
+    let err = within(exporter.publish_signal("anything"))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::CommandTimeout { .. }), "{err}");
+    assert!(err.is_timeout() && !err.is_connection_refused(), "{err}");
+    within(
+        redis::cmd("CLIENT")
+            .arg("UNPAUSE")
+            .query_async::<()>(&mut admin),
+    )
+    .await
+    .unwrap();
 }

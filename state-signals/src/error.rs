@@ -5,6 +5,13 @@ use std::time::Duration;
 /// A `Result` whose error is this crate's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+/// The cause of a connection or command failure: what the Redis client
+/// reported, boxed so that the client library's types stay out of this
+/// crate's API. Classify it with [`Error::is_timeout`],
+/// [`Error::is_connection_refused`], [`Error::is_auth_failed`] and
+/// [`Error::is_permission_denied`]; print it with `Display`.
+pub type Cause = Box<dyn std::error::Error + Send + Sync + 'static>;
+
 /// Everything that can go wrong in a call the caller must handle.
 ///
 /// Outcomes of a publish (a subscriber that failed or never answered) are not
@@ -19,9 +26,9 @@ pub enum Error {
     InvalidTarget {
         /// The target, with any password replaced by `***`.
         target: String,
-        /// Why the redis crate refused it.
+        /// Why it was refused.
         #[source]
-        source: redis::RedisError,
+        source: Cause,
     },
 
     /// No connection to Redis could be made within the connect timeout.
@@ -31,9 +38,10 @@ pub enum Error {
         target: String,
         /// How long connecting was tried.
         waited: Duration,
-        /// The last error seen while connecting.
+        /// The last error seen while connecting (the server's last refusal
+        /// when the connect timeout ran out).
         #[source]
-        source: redis::RedisError,
+        source: Cause,
     },
 
     /// Redis answered a command with an error, or the connection failed during it.
@@ -41,12 +49,14 @@ pub enum Error {
     Redis {
         /// The command that failed (`PUBLISH`, `SUBSCRIBE`, …).
         command: &'static str,
-        /// The error the redis crate reported.
+        /// What the server or the connection reported.
         #[source]
-        source: redis::RedisError,
+        source: Cause,
     },
 
-    /// Redis did not answer a command in time (the server is down or unreachable).
+    /// Redis did not answer a command in time (the server is down or
+    /// unreachable, or the path to it is dead). Whichever timer fired, a
+    /// command that ran out of time is always this variant.
     #[error("Redis command `{command}` got no answer within {after:?}")]
     CommandTimeout {
         /// The command that timed out.
@@ -102,17 +112,6 @@ pub enum Error {
         source: serde_json::Error,
     },
 
-    /// A payload is larger than the configured cap.
-    #[error("{what} of {len} bytes exceeds the {cap}-byte cap")]
-    TooLarge {
-        /// What was read (`signal`, `response`).
-        what: &'static str,
-        /// The payload's size in bytes.
-        len: usize,
-        /// The configured cap in bytes.
-        cap: usize,
-    },
-
     /// [`SignalResponder::serve`](crate::SignalResponder::serve) gave up:
     /// no signal from a served exporter arrived within its idle timeout.
     #[error("no signal from a served exporter for {idle:?}; gave up serving")]
@@ -130,19 +129,59 @@ pub enum Error {
 }
 
 impl Error {
-    /// Whether the server refused a command for lack of permission (an ACL
-    /// `NOPERM` error): retrying cannot help until an administrator changes
-    /// the user's rules.
-    pub fn is_permission_denied(&self) -> bool {
+    /// Whether a command or a connection attempt ran out of time
+    /// ([`Error::CommandTimeout`], or a connect that hit its deadline).
+    pub fn is_timeout(&self) -> bool {
         match self {
-            Self::Redis { source, .. } | Self::Connect { source, .. } => {
-                source.code() == Some("NOPERM")
+            Self::CommandTimeout { .. } => true,
+            Self::Connect { source, .. } => {
+                redis_cause(source).is_some_and(redis::RedisError::is_timeout)
             }
             _ => false,
         }
     }
 
-    pub(crate) fn redis(command: &'static str) -> impl FnOnce(redis::RedisError) -> Self {
-        move |source| Self::Redis { command, source }
+    /// Whether the server could not be reached at all (connection refused,
+    /// no route, unknown host …).
+    pub fn is_connection_refused(&self) -> bool {
+        self.redis_cause()
+            .is_some_and(|e| e.is_connection_refusal() || (e.is_io_error() && !e.is_timeout()))
     }
+
+    /// Whether the server refused the credentials (a wrong password or
+    /// user, or a password that is required and was not given).
+    pub fn is_auth_failed(&self) -> bool {
+        self.redis_cause().is_some_and(|e| {
+            matches!(e.code(), Some("WRONGPASS" | "NOAUTH"))
+                || e.kind() == redis::ErrorKind::AuthenticationFailed
+        })
+    }
+
+    /// Whether the server refused a command for lack of permission (an ACL
+    /// `NOPERM` error): retrying cannot help until an administrator changes
+    /// the user's rules.
+    pub fn is_permission_denied(&self) -> bool {
+        self.redis_cause()
+            .is_some_and(|e| e.code() == Some("NOPERM"))
+    }
+
+    fn redis_cause(&self) -> Option<&redis::RedisError> {
+        match self {
+            Self::Redis { source, .. }
+            | Self::Connect { source, .. }
+            | Self::InvalidTarget { source, .. } => redis_cause(source),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn redis(command: &'static str) -> impl FnOnce(redis::RedisError) -> Self {
+        move |source| Self::Redis {
+            command,
+            source: Box::new(source),
+        }
+    }
+}
+
+fn redis_cause(cause: &Cause) -> Option<&redis::RedisError> {
+    cause.downcast_ref::<redis::RedisError>()
 }

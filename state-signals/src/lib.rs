@@ -17,7 +17,7 @@ mod typed;
 #[doc(hidden)]
 pub mod __private;
 
-pub use error::{Error, Result};
+pub use error::{Cause, Error, Result};
 pub use exporter::{
     Answer, ExporterEvent, Initialize, InitializeAndWait, PublishReport, PublishSignal,
     SignalExporter, SignalExporterBuilder, DEFAULT_PUBLISH_TIMEOUT, DEFAULT_SUBSCRIBE_TIMEOUT,

@@ -21,19 +21,40 @@ use crate::{Error, Result};
 /// The default cap on the size of one received payload: 4 MiB.
 pub const DEFAULT_MAX_PAYLOAD: usize = 4 * 1024 * 1024;
 
+/// Why a received payload was skipped.
+#[derive(Debug)]
+pub(crate) enum Unreadable {
+    /// Larger than the configured cap.
+    TooLarge { len: usize, cap: usize },
+    /// Not the JSON the protocol expects.
+    Malformed(serde_json::Error),
+}
+
+impl std::fmt::Display for Unreadable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::TooLarge { len, cap } => write!(f, "{len} bytes exceed the {cap}-byte cap"),
+            Self::Malformed(error) => error.fmt(f),
+        }
+    }
+}
+
 /// Parses one JSON payload of at most `cap` bytes.
 pub(crate) fn parse_capped<T: serde::de::DeserializeOwned>(
-    what: &'static str,
     bytes: &[u8],
     cap: usize,
-) -> Result<T> {
+) -> Result<T, Unreadable> {
     if bytes.len() > cap {
-        return Err(Error::TooLarge {
-            what,
+        return Err(Unreadable::TooLarge {
             len: bytes.len(),
             cap,
         });
     }
+    serde_json::from_slice(bytes).map_err(Unreadable::Malformed)
+}
+
+/// Parses one JSON payload, whatever its size.
+pub(crate) fn parse<T: serde::de::DeserializeOwned>(what: &'static str, bytes: &[u8]) -> Result<T> {
     serde_json::from_slice(bytes).map_err(|source| Error::Malformed { what, source })
 }
 

@@ -66,7 +66,7 @@ impl Response {
 
     /// Parses a received payload (no size cap; the listeners apply theirs).
     pub fn from_json(bytes: &[u8]) -> crate::Result<Self> {
-        super::parse_capped("response", bytes, usize::MAX)
+        super::parse("response", bytes)
     }
 
     /// The payload to publish.

@@ -85,7 +85,7 @@ impl Signal {
 
     /// Parses a received payload (no size cap; the listeners apply theirs).
     pub fn from_json(bytes: &[u8]) -> crate::Result<Self> {
-        super::parse_capped("signal", bytes, usize::MAX)
+        super::parse("signal", bytes)
     }
 
     /// The payload to publish.

@@ -62,11 +62,10 @@ impl Decoder {
 
     fn message(&self, channel: &[u8], payload: &[u8]) -> Option<Incoming> {
         let (what, parsed) = if channel == self.channels.signals().as_bytes() {
-            let parsed = parse_capped("signal", payload, self.max_payload).map(Incoming::Signal);
+            let parsed = parse_capped(payload, self.max_payload).map(Incoming::Signal);
             ("signal", parsed)
         } else if channel == self.channels.responses().as_bytes() {
-            let parsed =
-                parse_capped("response", payload, self.max_payload).map(Incoming::Response);
+            let parsed = parse_capped(payload, self.max_payload).map(Incoming::Response);
             ("response", parsed)
         } else {
             return None;

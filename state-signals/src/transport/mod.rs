@@ -72,10 +72,10 @@ impl Transport {
         let target = link.target().to_owned();
         let started = Instant::now();
         let deadline = options.connect_timeout.map(|t| started + t);
-        let failed = |source| Error::Connect {
+        let failed = |source: redis::RedisError| Error::Connect {
             target: target.clone(),
             waited: started.elapsed(),
-            source,
+            source: Box::new(source),
         };
         let mut last_error = None;
         loop {
@@ -198,6 +198,10 @@ impl Transport {
             Ok(Err(e)) => {
                 if is_transient(&e) {
                     self.link.lost(generation, &e.to_string());
+                }
+                if e.is_timeout() {
+                    // The client's own response timeout: the same failure as ours.
+                    return Err(timeout());
                 }
                 Err(Error::redis(command)(e))
             }

@@ -39,9 +39,9 @@ impl Target {
 
     /// A RESP3 client for this target (pushes need RESP3).
     pub(crate) fn resp3_client(&self) -> Result<redis::Client> {
-        let invalid = |source| Error::InvalidTarget {
+        let invalid = |source: redis::RedisError| Error::InvalidTarget {
             target: self.redacted(),
-            source,
+            source: Box::new(source),
         };
         let info = match self {
             Self::Url(url) => url.as_str().into_connection_info().map_err(invalid)?,

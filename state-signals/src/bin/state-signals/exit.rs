@@ -53,8 +53,7 @@ impl From<Error> for Failure {
             | Error::IllegalEvent { .. }
             | Error::NoLegalEvents
             | Error::MetadataNotObject { .. }
-            | Error::Malformed { .. }
-            | Error::TooLarge { .. } => INVALID_INPUT,
+            | Error::Malformed { .. } => INVALID_INPUT,
             _ => REDIS_FAILED,
         };
         Self::new(status, error.to_string())
