@@ -40,6 +40,9 @@ pub(super) struct Link {
     dead: Notify,
     /// Reconnection failures, logged once per interval with the count.
     failures: Throttle,
+    /// Counts pushes received: a connection that delivers is alive, however
+    /// long its answers queue behind a backlog of messages.
+    activity: Arc<AtomicU64>,
 }
 
 impl Link {
@@ -59,6 +62,7 @@ impl Link {
             channels: Mutex::default(),
             dead: Notify::new(),
             failures: Throttle::default(),
+            activity: Arc::default(),
         }))
     }
 
@@ -95,7 +99,9 @@ impl Link {
         let link: Weak<Self> = Arc::downgrade(self);
         let decoder = self.decoder.clone();
         let sink = self.sink.clone();
+        let activity = self.activity.clone();
         let push_sender = move |push: PushInfo| -> std::result::Result<(), ()> {
+            activity.fetch_add(1, Ordering::Relaxed);
             if push.kind == PushKind::Disconnection {
                 if let Some(link) = link.upgrade() {
                     link.lost(generation, "the server closed the connection");
@@ -151,13 +157,22 @@ impl Link {
         }
     }
 
+    /// How many pushes were received so far.
+    pub(super) fn activity(&self) -> u64 {
+        self.activity.load(Ordering::Relaxed)
+    }
+
     /// A health check of the live connection: `PING` within the command
-    /// timeout. Returns the generation that failed it.
+    /// timeout, unless messages kept arriving (a connection that delivers
+    /// is alive even when its answers wait behind a backlog). Returns the
+    /// generation that failed it.
     async fn check(&self) -> Option<u64> {
         let (mut conn, generation) = self.current.borrow().clone()?;
+        let before = self.activity();
         let ping = redis::cmd("PING");
         match tokio::time::timeout(self.command_timeout, ping.query_async::<()>(&mut conn)).await {
             Ok(Ok(())) => None,
+            _ if self.activity() != before => None,
             Ok(Err(e)) if !(e.is_io_error() || e.is_timeout() || e.is_connection_dropped()) => {
                 // The server answered (with an error): the path is alive.
                 tracing::debug!(error = %e, "health check answered with an error");
@@ -223,10 +238,15 @@ impl Link {
 /// Watches the link for as long as the transport lives: a health check
 /// every interval, and a reconnection whenever the connection is dead.
 pub(super) async fn supervise(link: Arc<Link>) {
+    let mut seen = link.activity();
     loop {
         tokio::select! {
             () = link.dead.notified() => {}
             () = tokio::time::sleep(link.health_check_interval) => {
+                let now = link.activity();
+                if std::mem::replace(&mut seen, now) != now {
+                    continue; // messages arrived: the path is alive
+                }
                 match link.check().await {
                     Some(generation) => link.lost(generation, "no answer to the health check"),
                     None => continue,

@@ -187,6 +187,7 @@ impl Transport {
         let after = self.link.command_timeout();
         let deadline = Instant::now() + after;
         let timeout = || Error::CommandTimeout { command, after };
+        let activity = self.link.activity();
         let Some((conn, generation)) = within(Some(deadline), self.link.connection())
             .await
             .flatten()
@@ -206,8 +207,11 @@ impl Transport {
                 Err(Error::redis(command)(e))
             }
             Err(_) => {
-                self.link
-                    .lost(generation, "a command got no answer in time");
+                // No answer and nothing else received either: a dead path.
+                if self.link.activity() == activity {
+                    self.link
+                        .lost(generation, "a command got no answer in time");
+                }
                 Err(timeout())
             }
         }
