@@ -14,10 +14,7 @@ use state_signals::{ExporterEvent, Reply, ResultCode};
 const HEALTH: Duration = Duration::from_millis(300);
 const COMMAND: Duration = Duration::from_millis(700);
 
-async fn next_event(
-    events: &mut tokio::sync::broadcast::Receiver<ExporterEvent>,
-    want: fn(&ExporterEvent) -> bool,
-) {
+async fn next_event(events: &mut state_signals::ExporterEvents, want: fn(&ExporterEvent) -> bool) {
     within(async {
         loop {
             if want(&events.recv().await.expect("exporter events")) {

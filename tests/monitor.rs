@@ -44,7 +44,7 @@ async fn monitor_sees_signals_and_responses_and_applies_the_id_lock() {
 
     let mut seen = Vec::new();
     for _ in 0..5 {
-        seen.push(match within(all.next()).await.unwrap() {
+        seen.push(match within(all.recv()).await.unwrap() {
             Observed::Signal(s) => format!("signal {}", s.event),
             Observed::Response(r) => format!("response {} {:?}", r.event, r.ras.map(|r| r.code())),
             other => panic!("unexpected {other:?}"),
@@ -61,7 +61,7 @@ async fn monitor_sees_signals_and_responses_and_applies_the_id_lock() {
         ]
     );
     for expected in ["initialization", "start"] {
-        match within(locked.next()).await.unwrap() {
+        match within(locked.recv()).await.unwrap() {
             Observed::Signal(s) => assert_eq!(s.event, expected),
             other => panic!("signals only without responses(true): {other:?}"),
         }

@@ -193,9 +193,7 @@ async fn a_rust_exporter_drives_python_responders_with_locks() {
     .unwrap();
     assert_eq!(report.missing.iter().collect::<Vec<_>>(), [&ids[1]]);
 
-    within(exporter.shutdown_tagged(Some("run-1")))
-        .await
-        .unwrap();
+    within(exporter.shutdown().tag("run-1")).await.unwrap();
     for (p, n) in [(plain, 5), (tagged, 4), (mine, 5)] {
         let lines = p.rest().await;
         let signals: Vec<&Value> = lines.iter().map(|l| &l["signal"]).collect();

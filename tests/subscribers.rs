@@ -249,7 +249,7 @@ async fn progress_events_report_answers_as_they_arrive() {
     let mut events = exporter.events();
     within(exporter.publish_signal("start")).await.unwrap();
     let mut answered = Vec::new();
-    while let Ok(event) = events.try_recv() {
+    while let Some(Some(event)) = futures_util::FutureExt::now_or_never(events.recv()) {
         if let ExporterEvent::Answered {
             answered: n,
             expected,
@@ -267,7 +267,7 @@ async fn progress_events_report_answers_as_they_arrive() {
 use std::future::IntoFuture;
 
 /// The id of the next subscriber to join, skipping other events.
-async fn next_joined(events: &mut tokio::sync::broadcast::Receiver<ExporterEvent>) -> String {
+async fn next_joined(events: &mut state_signals::ExporterEvents) -> String {
     loop {
         if let ExporterEvent::SubscriberJoined { responder_id, .. } =
             within(events.recv()).await.unwrap()

@@ -56,7 +56,7 @@ async fn signals_carry_exactly_the_python_key_sets_and_defaults() {
     assert_eq!(signal["tag"], "run-1");
     assert_eq!(signal["metadata"], metadata);
 
-    within(exporter.shutdown_tagged(Some("bye"))).await.unwrap();
+    within(exporter.shutdown().tag("bye")).await.unwrap();
     let shutdown = next_json(&mut wire).await;
     assert_eq!(keys(&shutdown).len(), 6);
     assert_eq!(

@@ -19,8 +19,9 @@ pub mod __private;
 
 pub use error::{Cause, Error, Result};
 pub use exporter::{
-    Answer, ExporterEvent, Initialize, InitializeAndWait, PublishReport, PublishSignal,
-    SignalExporter, SignalExporterBuilder, DEFAULT_PUBLISH_TIMEOUT, DEFAULT_SUBSCRIBE_TIMEOUT,
+    Answer, ExporterEvent, ExporterEvents, Initialize, InitializeAndWait, PublishReport,
+    PublishSignal, Shutdown, SignalExporter, SignalExporterBuilder, DEFAULT_PUBLISH_TIMEOUT,
+    DEFAULT_SUBSCRIBE_TIMEOUT,
 };
 pub use monitor::{Observed, SignalMonitor, SignalMonitorBuilder};
 pub use protocol::{

@@ -15,6 +15,8 @@ use state_signals::ResultCode;
 
 /// Signals published at the blocked responder.
 const FLOOD: usize = 300_000;
+/// A bound on each step, so that a hang fails the test instead of the CI run.
+const SCENARIO_LIMIT: Duration = Duration::from_secs(600);
 /// The peak resident set the responder may reach.
 const PEAK_LIMIT_KIB: u64 = 32 * 1024;
 
@@ -102,26 +104,34 @@ async fn flooded_responder_stays_bounded(extra: &[&str], tag: &str) {
     let own = exporter.publisher_id().to_owned();
 
     // The first `tick` blocks the handler until `release` exists.
-    let blocked = exporter
-        .publish_signal("tick")
-        .tag(tag)
-        .timeout(Duration::from_secs(120));
+    // No publish timeouts: a responder answers after draining what Redis
+    // queued before the answer, which takes long on a loaded machine; the
+    // whole scenario is bounded by `SCENARIO_LIMIT` instead.
+    let blocked = exporter.publish_signal("tick").tag(tag).no_timeout();
     let flooding = async {
-        tokio::time::timeout(Duration::from_secs(120), flood(&server, &own, tag))
-            .await
-            .expect("the flood was published within 120 s");
+        flood(&server, &own, tag).await;
         std::fs::write(&release, "").unwrap();
     };
-    let (report, ()) = tokio::join!(blocked.into_future(), flooding);
-    assert_eq!(report.unwrap().code, ResultCode::AllSucceeded);
+    let (report, ()) = tokio::time::timeout(SCENARIO_LIMIT, async {
+        tokio::join!(blocked.into_future(), flooding)
+    })
+    .await
+    .expect("the flood was published and the first tick answered in time");
+    let report = report.unwrap();
+    if report.code != ResultCode::AllSucceeded {
+        let mut child = child;
+        let _ = child.start_kill();
+        let out = wait(child).await;
+        panic!("{report:?}\nstderr: {}", out.stderr);
+    }
 
     // Answered only after everything queued before it: the flood was read.
     let report = tokio::time::timeout(
-        Duration::from_secs(60),
+        SCENARIO_LIMIT,
         exporter
             .publish_signal("tick")
             .tag(tag)
-            .timeout(Duration::from_secs(60))
+            .no_timeout()
             .into_future(),
     )
     .await
@@ -132,7 +142,7 @@ async fn flooded_responder_stays_bounded(extra: &[&str], tag: &str) {
     let peak = vm_hwm_kib(pid);
     eprintln!("peak RSS of the flooded responder ({extra:?}): {peak} KiB");
     // Tagged, or a `--lock-tag` responder would not see it.
-    within(exporter.shutdown_tagged(Some(tag))).await.unwrap();
+    within(exporter.shutdown().tag(tag)).await.unwrap();
     let out = wait(child).await;
     assert_eq!(
         out.code(),

@@ -1,13 +1,137 @@
 //! `initialize` and `initialize_and_wait`: subscribe, publish `initialization`,
 //! wait (event-driven) for the subscriber count.
 
+use std::future::IntoFuture;
 use std::time::Duration;
 
 use tokio::time::Instant;
 
-use super::{is_reserved, reserved, Initialize, SignalExporter, SignalOptions};
+use super::{
+    is_reserved, reserved, BoxFuture, SignalExporter, SignalOptions, DEFAULT_SUBSCRIBE_TIMEOUT,
+};
 use crate::protocol::INITIALIZATION;
 use crate::{Error, Result};
+
+/// [`SignalExporter::initialize`]'s options; await it to run it.
+#[derive(Debug)]
+#[must_use = "nothing is published until this is awaited"]
+pub struct Initialize<'a> {
+    exporter: &'a SignalExporter,
+    pub(super) legal_events: Vec<String>,
+    pub(super) expected: Vec<String>,
+    pub(super) options: SignalOptions,
+}
+
+impl<'a> Initialize<'a> {
+    pub(super) fn new(exporter: &'a SignalExporter, legal_events: Vec<String>) -> Self {
+        Self {
+            exporter,
+            legal_events,
+            expected: Vec::new(),
+            options: SignalOptions::default(),
+        }
+    }
+
+    /// Tags the `initialization` signal.
+    pub fn tag(mut self, tag: impl Into<String>) -> Self {
+        self.options.tag = Some(tag.into());
+        self
+    }
+
+    /// Pre-fills the subscriber set with these responder ids (responders built
+    /// with a fixed [`responder_id`](crate::SignalResponderBuilder::responder_id)).
+    pub fn expected_responders<I, S>(mut self, ids: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.expected.extend(ids.into_iter().map(Into::into));
+        self
+    }
+}
+
+impl<'a> IntoFuture for Initialize<'a> {
+    type Output = Result<()>;
+    type IntoFuture = BoxFuture<'a, Result<()>>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(async move {
+            self.exporter
+                .run_initialize(self.legal_events, self.expected, &self.options)
+                .await
+        })
+    }
+}
+
+/// [`SignalExporter::initialize_and_wait`]'s options; await it to run it.
+#[derive(Debug)]
+#[must_use = "nothing is published until this is awaited"]
+pub struct InitializeAndWait<'a> {
+    init: Initialize<'a>,
+    count: usize,
+    timeout: Option<Duration>,
+    periodic: bool,
+}
+
+impl<'a> InitializeAndWait<'a> {
+    pub(super) fn new(init: Initialize<'a>, count: usize) -> Self {
+        Self {
+            init,
+            count,
+            timeout: Some(DEFAULT_SUBSCRIBE_TIMEOUT),
+            periodic: false,
+        }
+    }
+
+    /// Tags the `initialization` signal.
+    pub fn tag(mut self, tag: impl Into<String>) -> Self {
+        self.init = self.init.tag(tag);
+        self
+    }
+
+    /// Pre-fills the subscriber set (see [`Initialize::expected_responders`]).
+    pub fn expected_responders<I, S>(mut self, ids: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.init = self.init.expected_responders(ids);
+        self
+    }
+
+    /// How long to wait for the subscribers (default 60 s).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// Waits for the subscribers however long it takes.
+    pub fn no_timeout(mut self) -> Self {
+        self.timeout = None;
+        self
+    }
+
+    /// Republishes `initialization` every second while waiting, for
+    /// responders that start late (default: off).
+    pub fn periodic(mut self, periodic: bool) -> Self {
+        self.periodic = periodic;
+        self
+    }
+}
+
+impl<'a> IntoFuture for InitializeAndWait<'a> {
+    type Output = Result<()>;
+    type IntoFuture = BoxFuture<'a, Result<()>>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(async move {
+            let exporter = self.init.exporter;
+            exporter
+                .run_initialize_and_wait(self.init, self.count, self.timeout, self.periodic)
+                .await
+        })
+    }
+}
 
 impl SignalExporter {
     pub(super) async fn run_initialize(

@@ -4,22 +4,27 @@ mod initialize;
 mod progress;
 mod publish;
 mod report;
-mod requests;
+mod shutdown;
 mod state;
 
-pub use progress::ExporterEvent;
+pub use initialize::{Initialize, InitializeAndWait};
+pub use progress::{ExporterEvent, ExporterEvents};
+pub use publish::PublishSignal;
 pub use report::{Answer, PublishReport};
-pub use requests::{Initialize, InitializeAndWait, PublishSignal};
+pub use shutdown::Shutdown;
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
-
-use tokio::sync::broadcast;
 
 use crate::protocol::{new_publisher_id, Channels, Metadata, Signal, INITIALIZATION, SHUTDOWN};
 use crate::transport::{connect_setters, ConnectOptions, Transport};
 use crate::{Error, Result};
 use state::Shared;
+
+/// The future of every request builder.
+type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// The default time a publish waits for its answers: 20 s, as in Python.
 pub const DEFAULT_PUBLISH_TIMEOUT: Duration = Duration::from_secs(20);
@@ -158,8 +163,8 @@ impl SignalExporter {
     /// A receiver of everything this exporter observes from now on:
     /// subscribers joining, answers arriving, the connection dropping.
     /// Nothing is built for these events while nobody listens.
-    pub fn events(&self) -> broadcast::Receiver<ExporterEvent> {
-        self.shared.events.subscribe()
+    pub fn events(&self) -> ExporterEvents {
+        ExporterEvents::new(self.shared.events.subscribe())
     }
 
     /// Accepts subscribers for `legal_events` and publishes `initialization`.
@@ -212,28 +217,18 @@ impl SignalExporter {
     }
 
     /// Stops accepting subscribers, clears the subscriber set and publishes
-    /// `shutdown`; it waits for no answer. Use [`shutdown_tagged`](Self::shutdown_tagged)
-    /// to tag the signal.
-    pub async fn shutdown(&self) -> Result<()> {
-        self.shutdown_tagged(None).await
-    }
-
-    /// [`shutdown`](Self::shutdown) with a tag on the `shutdown` signal.
-    pub async fn shutdown_tagged(&self, tag: Option<&str>) -> Result<()> {
-        {
-            let mut state = self.shared.lock();
-            state.accepting = false;
-            state.legal_events.clear();
-            state.subscribers.clear();
-            self.shared.subscriber_count.send_replace(0);
-        }
-        let options = SignalOptions {
-            tag: tag.map(str::to_owned),
-            ..SignalOptions::default()
-        };
-        self.send(SHUTDOWN, &options).await?;
-        tracing::info!(publisher_id = %self.publisher_id(), "shut down");
-        Ok(())
+    /// `shutdown`; it waits for no answer. Options: [`Shutdown::tag`].
+    ///
+    /// A publish in flight ends at once: its report names every subscriber
+    /// that had not answered as missing.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Redis`] or [`Error::CommandTimeout`] when the `PUBLISH` of
+    /// `shutdown` failed; the exporter has stopped accepting subscribers
+    /// all the same.
+    pub fn shutdown(&self) -> Shutdown<'_> {
+        Shutdown::new(self)
     }
 
     fn signal(&self, event: &str, options: &SignalOptions) -> Signal {

@@ -1,14 +1,102 @@
 //! `publish_signal`: publish one signal and collect every subscriber's answer.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::future::IntoFuture;
 use std::time::Duration;
 
 use tokio::sync::oneshot;
 use tokio::time::Instant;
 
 use super::state::{Round, Shared};
-use super::{is_reserved, reserved, PublishReport, SignalExporter, SignalOptions};
+use super::{
+    is_reserved, reserved, BoxFuture, PublishReport, SignalExporter, SignalOptions,
+    DEFAULT_PUBLISH_TIMEOUT,
+};
+use crate::protocol::Metadata;
 use crate::{Error, Result};
+
+/// [`SignalExporter::publish_signal`]'s options; await it to publish.
+#[derive(Debug)]
+#[must_use = "nothing is published until this is awaited"]
+pub struct PublishSignal<'a> {
+    exporter: &'a SignalExporter,
+    event: String,
+    options: SignalOptions,
+    timeout: Option<Duration>,
+    invalid: Option<Error>,
+}
+
+impl<'a> PublishSignal<'a> {
+    pub(super) fn new(exporter: &'a SignalExporter, event: String) -> Self {
+        Self {
+            exporter,
+            event,
+            options: SignalOptions::default(),
+            timeout: Some(DEFAULT_PUBLISH_TIMEOUT),
+            invalid: None,
+        }
+    }
+
+    /// The sample number (default `-1`); `0` travels as `0`.
+    pub fn sample(mut self, sample_no: i64) -> Self {
+        self.options.sample_no = Some(sample_no);
+        self
+    }
+
+    /// The signal's tag (default `"No tag specified"`).
+    pub fn tag(mut self, tag: impl Into<String>) -> Self {
+        self.options.tag = Some(tag.into());
+        self
+    }
+
+    /// Extra data: a JSON object.
+    pub fn metadata(mut self, metadata: Metadata) -> Self {
+        self.options.metadata = Some(metadata);
+        self
+    }
+
+    /// Extra data given as any JSON value; awaiting fails with
+    /// [`Error::MetadataNotObject`] unless it is an object.
+    pub fn metadata_value(mut self, metadata: serde_json::Value) -> Self {
+        match metadata {
+            serde_json::Value::Object(map) => self.options.metadata = Some(map),
+            other => {
+                self.invalid = Some(Error::MetadataNotObject {
+                    found: crate::protocol::json_type(&other),
+                })
+            }
+        }
+        self
+    }
+
+    /// How long to wait for the answers, from the call on (default 20 s).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// Waits for every answer however long it takes.
+    pub fn no_timeout(mut self) -> Self {
+        self.timeout = None;
+        self
+    }
+}
+
+impl<'a> IntoFuture for PublishSignal<'a> {
+    type Output = Result<PublishReport>;
+    type IntoFuture = BoxFuture<'a, Result<PublishReport>>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(async move {
+            if let Some(error) = self.invalid {
+                return Err(error);
+            }
+            self.exporter
+                .run_publish(self.event, &self.options, self.timeout)
+                .await
+        })
+    }
+}
 
 impl SignalExporter {
     pub(super) async fn run_publish(

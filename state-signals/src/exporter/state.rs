@@ -48,7 +48,7 @@ impl Shared {
             channels,
             state: Mutex::new(State::default()),
             subscriber_count: watch::Sender::new(0),
-            events: broadcast::Sender::new(4096),
+            events: broadcast::Sender::new(super::progress::EVENTS_CAPACITY),
         }
     }
 
@@ -68,6 +68,12 @@ impl Shared {
     /// Adds subscribers and publishes the new count.
     pub(crate) fn add_subscribers(&self, ids: impl IntoIterator<Item = String>) {
         let mut state = self.lock();
+        self.add_locked(&mut state, ids);
+    }
+
+    /// Adds subscribers under the caller's lock (so that a decision taken
+    /// under it, such as "still accepting", holds for the insertion too).
+    fn add_locked(&self, state: &mut State, ids: impl IntoIterator<Item = String>) {
         for id in ids {
             if state.subscribers.insert(id.clone()) {
                 let subscribers = state.subscribers.len();
@@ -86,6 +92,20 @@ impl Shared {
             .send_if_modified(|n| std::mem::replace(n, count) != count);
     }
 
+    /// `shutdown`: stops accepting subscribers, clears the set, and ends a
+    /// publish in flight at once (its report names who had not answered
+    /// as missing) — all under one lock.
+    pub(crate) fn stop_accepting(&self) {
+        let mut state = self.lock();
+        state.accepting = false;
+        state.legal_events.clear();
+        state.subscribers.clear();
+        self.subscriber_count.send_replace(0);
+        if let Some(done) = state.round.as_mut().and_then(|round| round.done.take()) {
+            let _ = done.send(());
+        }
+    }
+
     /// Handles one Response addressed to anybody.
     fn on_response(&self, response: Response) {
         if response.publisher_id != self.publisher_id {
@@ -93,8 +113,9 @@ impl Shared {
             return;
         }
         if response.event == INITIALIZATION {
-            if self.lock().accepting {
-                self.add_subscribers([response.responder_id]);
+            let mut state = self.lock();
+            if state.accepting {
+                self.add_locked(&mut state, [response.responder_id]);
             } else {
                 tracing::debug!(responder_id = %response.responder_id, "initialization answer while not accepting subscribers; ignored");
             }

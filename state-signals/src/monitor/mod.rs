@@ -1,7 +1,10 @@
 //! SignalMonitor: watches signals (and optionally responses) without taking part.
 
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 
+use futures_util::Stream;
 use tokio::sync::mpsc;
 
 use crate::protocol::{Channels, Locks, Response, Signal};
@@ -27,7 +30,7 @@ pub enum Observed {
 /// # async fn run() -> state_signals::Result<()> {
 /// use state_signals::{Observed, SignalMonitor};
 /// let mut monitor = SignalMonitor::builder().responses(true).connect().await?;
-/// while let Some(seen) = monitor.next().await {
+/// while let Some(seen) = monitor.recv().await {
 ///     match seen {
 ///         Observed::Signal(s) => println!("signal {} from {}", s.event, s.publisher_id),
 ///         Observed::Response(r) => println!("{} answered {} with {:?}", r.responder_id, r.event, r.ras),
@@ -148,14 +151,22 @@ impl SignalMonitor {
     }
 
     /// The next signal or response that passes the locks; malformed payloads
-    /// are logged and skipped. `None` when the connection is gone for good.
-    pub async fn next(&mut self) -> Option<Observed> {
+    /// are logged and skipped. The monitor is also a [`Stream`] of the same.
+    pub async fn recv(&mut self) -> Option<Observed> {
         self.queue.recv().await
     }
 
     /// How many signals and responses were dropped because the queue was full.
     pub fn dropped(&self) -> u64 {
         self.overflow.total()
+    }
+}
+
+impl Stream for SignalMonitor {
+    type Item = Observed;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Observed>> {
+        self.queue.poll_recv(cx)
     }
 }
 

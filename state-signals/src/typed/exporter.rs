@@ -5,11 +5,9 @@ use std::marker::PhantomData;
 use std::pin::Pin;
 use std::time::Duration;
 
-use tokio::sync::broadcast;
-
 use super::SignalEvents;
-use crate::exporter::{Initialize, InitializeAndWait, PublishSignal};
-use crate::{ExporterEvent, PublishReport, Result, SignalExporter, SignalExporterBuilder};
+use crate::exporter::{Initialize, InitializeAndWait, PublishSignal, Shutdown};
+use crate::{ExporterEvents, PublishReport, Result, SignalExporter, SignalExporterBuilder};
 
 /// Configures and connects a [`TypedSignalExporter`]; from
 /// [`SignalExporterBuilder::typed`].
@@ -85,13 +83,8 @@ impl<E: SignalEvents> TypedSignalExporter<E> {
     }
 
     /// See [`SignalExporter::shutdown`].
-    pub async fn shutdown(&self) -> Result<()> {
-        self.inner.shutdown().await
-    }
-
-    /// See [`SignalExporter::shutdown_tagged`].
-    pub async fn shutdown_tagged(&self, tag: Option<&str>) -> Result<()> {
-        self.inner.shutdown_tagged(tag).await
+    pub fn shutdown(&self) -> Shutdown<'_> {
+        self.inner.shutdown()
     }
 
     /// See [`SignalExporter::publisher_id`].
@@ -105,7 +98,7 @@ impl<E: SignalEvents> TypedSignalExporter<E> {
     }
 
     /// See [`SignalExporter::events`].
-    pub fn events(&self) -> broadcast::Receiver<ExporterEvent> {
+    pub fn events(&self) -> ExporterEvents {
         self.inner.events()
     }
 

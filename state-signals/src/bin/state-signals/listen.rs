@@ -21,7 +21,7 @@ pub async fn listen(cli: &Cli, args: &ListenArgs) -> Result<u8, Failure> {
     let mut stop = std::pin::pin!(interrupted());
     while args.count.is_none_or(|count| printed < count) {
         let seen = tokio::select! {
-            seen = monitor.next() => seen,
+            seen = monitor.recv() => seen,
             _ = &mut stop => None,
         };
         let Some(seen) = seen else { break };

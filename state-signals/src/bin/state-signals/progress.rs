@@ -5,18 +5,17 @@ use std::io::IsTerminal;
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
-use state_signals::ExporterEvent;
-use tokio::sync::broadcast;
+use state_signals::{ExporterEvent, ExporterEvents};
 
 /// Draws what an exporter observes while a call runs.
 pub struct Progress {
-    events: broadcast::Receiver<ExporterEvent>,
+    events: ExporterEvents,
     terminal: bool,
     quiet: bool,
 }
 
 impl Progress {
-    pub fn new(events: broadcast::Receiver<ExporterEvent>, quiet: bool) -> Self {
+    pub fn new(events: ExporterEvents, quiet: bool) -> Self {
         Self {
             events,
             terminal: std::io::stderr().is_terminal() && !quiet,
@@ -84,13 +83,10 @@ impl Progress {
                 }
                 event = self.events.recv() => {
                     let position = match event {
-                        Ok(ExporterEvent::SubscriberJoined { subscribers, .. }) => Some(subscribers),
-                        Ok(ExporterEvent::Answered { answered, .. }) => Some(answered),
-                        Ok(_) => None,
-                        Err(broadcast::error::RecvError::Lagged(_)) => None,
-                        Err(broadcast::error::RecvError::Closed) => {
-                            return fut.await;
-                        }
+                        Some(ExporterEvent::SubscriberJoined { subscribers, .. }) => Some(subscribers),
+                        Some(ExporterEvent::Answered { answered, .. }) => Some(answered),
+                        Some(_) => None,
+                        None => return fut.await,
                     };
                     if let (Some(bar), Some(position)) = (&bar, position) {
                         bar.set_position(position as u64);

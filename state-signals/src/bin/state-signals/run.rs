@@ -43,7 +43,11 @@ pub async fn run(cli: &Cli, args: &RunArgs) -> Result<u8, Failure> {
             Err(Failure::new(status, "interrupted; published `shutdown`"))
         }
     };
-    if let Err(error) = exporter.shutdown_tagged(args.tag.as_deref()).await {
+    let mut shutdown = exporter.shutdown();
+    if let Some(tag) = &args.tag {
+        shutdown = shutdown.tag(tag);
+    }
+    if let Err(error) = shutdown.await {
         tracing::error!(%error, "could not publish shutdown");
     }
     outcome
