@@ -20,7 +20,7 @@ async fn main() -> state_signals::Result<()> {
         .unwrap_or(1);
 
     let exporter = SignalExporter::builder("my-benchmark")
-        .url(url) // or .host_port(..), .client(redis::Client)
+        .url(url) // or .options(ConnectOptions::host_port(..).namespace(..) …)
         .connect() // retried once a second for 20 s by default
         .await?;
 

@@ -5,7 +5,9 @@
 //! cargo run --example quickstart            # Redis at $REDIS_URL or 127.0.0.1:6379
 //! ```
 
-use state_signals::{PublishReport, Reply, Signal, SignalEvents, SignalExporter, SignalResponder};
+use state_signals::{
+    ConnectOptions, PublishReport, Reply, Signal, SignalEvents, SignalExporter, SignalResponder,
+};
 
 /// The phases of a benchmark run: the legal events, checked at compile time.
 #[derive(SignalEvents, Debug, Clone, PartialEq)]
@@ -63,8 +65,7 @@ async fn main() -> state_signals::Result<()> {
         ("collector-c", true),
     ] {
         let responder = SignalResponder::builder()
-            .url(&url)
-            .namespace(&namespace)
+            .options(ConnectOptions::url(&url).namespace(&namespace))
             .responder_id(name)
             .typed::<Phase>()
             .connect()
@@ -76,8 +77,7 @@ async fn main() -> state_signals::Result<()> {
     }
 
     let exporter = SignalExporter::builder("quickstart-benchmark")
-        .url(&url)
-        .namespace(&namespace)
+        .options(ConnectOptions::url(&url).namespace(&namespace))
         .typed::<Phase>()
         .connect()
         .await?;

@@ -6,7 +6,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::{spawn_answering, within, RedisServer};
-use state_signals::{Error, Reply, ResultCode, SignalExporter, SignalResponder};
+use state_signals::{ConnectOptions, Error, Reply, ResultCode, SignalExporter, SignalResponder};
 
 #[tokio::test]
 async fn connecting_to_a_missing_server_fails_after_the_timeout() {
@@ -16,8 +16,10 @@ async fn connecting_to_a_missing_server_fails_after_the_timeout() {
     let started = Instant::now();
     let err = within(
         SignalExporter::builder("bench")
-            .url(url.replace("127.0.0.1", "u:s3cret@127.0.0.1"))
-            .connect_timeout(Some(Duration::from_millis(1500)))
+            .options(
+                ConnectOptions::url(url.replace("127.0.0.1", "u:s3cret@127.0.0.1"))
+                    .connect_timeout(Duration::from_millis(1500)),
+            )
             .connect(),
     )
     .await
@@ -46,8 +48,7 @@ async fn a_server_that_appears_during_the_connect_timeout_is_reached() {
     server.stop();
     let url = server.url();
     let connect = SignalResponder::builder()
-        .url(url)
-        .connect_timeout(Some(Duration::from_secs(10)))
+        .options(ConnectOptions::url(url).connect_timeout(Duration::from_secs(10)))
         .connect();
     let (responder, ()) = within(async {
         tokio::join!(connect, async {
@@ -97,7 +98,7 @@ async fn both_sides_survive_a_redis_restart() {
     let exporter = within(
         server
             .exporter("bench")
-            .command_timeout(Duration::from_secs(1))
+            .options(server.options().command_timeout(Duration::from_secs(1)))
             .connect(),
     )
     .await
@@ -161,7 +162,7 @@ async fn a_command_that_gets_no_answer_is_a_command_timeout() {
     let exporter = within(
         server
             .exporter("bench")
-            .command_timeout(Duration::from_millis(300))
+            .options(server.options().command_timeout(Duration::from_millis(300)))
             .connect(),
     )
     .await

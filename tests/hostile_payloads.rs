@@ -94,9 +94,14 @@ async fn hostile_signals_do_not_stop_the_responder() {
 #[tokio::test]
 async fn payloads_over_the_cap_are_skipped_and_large_ones_under_it_accepted() {
     let server = RedisServer::start();
-    let responder = within(server.responder().max_payload(64 * 1024).connect())
-        .await
-        .unwrap();
+    let responder = within(
+        server
+            .responder()
+            .options(server.options().max_payload(64 * 1024))
+            .connect(),
+    )
+    .await
+    .unwrap();
     let (_handle, mut signals) = responder.split();
     let big = |event: &str, size: usize| {
         format!(
@@ -137,9 +142,14 @@ async fn payloads_over_the_cap_are_skipped_and_large_ones_under_it_accepted() {
 async fn oversized_responses_are_skipped_by_the_exporter() {
     let server = RedisServer::start();
     let mut wire = server.raw_subscriber("event-signal-pubsub").await;
-    let exporter = within(server.exporter("bench").max_payload(1024).connect())
-        .await
-        .unwrap();
+    let exporter = within(
+        server
+            .exporter("bench")
+            .options(server.options().max_payload(1024))
+            .connect(),
+    )
+    .await
+    .unwrap();
     within(exporter.initialize(["start"]).expected_responders(["r"]))
         .await
         .unwrap();

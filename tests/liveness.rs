@@ -8,11 +8,18 @@ use std::time::Duration;
 
 use common::proxy::Proxy;
 use common::{spawn_answering, within, RedisServer};
-use state_signals::{ExporterEvent, Reply, ResultCode};
+use state_signals::{ConnectOptions, ExporterEvent, Reply, ResultCode};
 
 /// A short liveness bound for the tests: 300 ms + 700 ms.
 const HEALTH: Duration = Duration::from_millis(300);
 const COMMAND: Duration = Duration::from_millis(700);
+
+/// Through the proxy, with the tests' short liveness bound.
+fn behind(proxy: &Proxy) -> ConnectOptions {
+    ConnectOptions::url(proxy.url())
+        .health_check_interval(HEALTH)
+        .command_timeout(COMMAND)
+}
 
 async fn next_event(events: &mut state_signals::ExporterEvents, want: fn(&ExporterEvent) -> bool) {
     within(async {
@@ -32,26 +39,17 @@ async fn a_blackholed_exporter_and_responder_reconnect_and_answers_flow_again() 
     let responder = within(
         server
             .responder()
-            .url(proxy.url())
+            .options(behind(&proxy))
             .responder_id("r")
-            .health_check_interval(HEALTH)
-            .command_timeout(COMMAND)
             .connect(),
     )
     .await
     .unwrap();
     let handle = responder.handle().clone();
     spawn_answering(responder, |_| Some(Reply::success()));
-    let exporter = within(
-        server
-            .exporter("bench")
-            .url(proxy.url())
-            .health_check_interval(HEALTH)
-            .command_timeout(COMMAND)
-            .connect(),
-    )
-    .await
-    .unwrap();
+    let exporter = within(server.exporter("bench").options(behind(&proxy)).connect())
+        .await
+        .unwrap();
     within(exporter.initialize_and_wait(1, ["tick"]))
         .await
         .unwrap();
@@ -105,16 +103,9 @@ async fn a_publish_in_flight_on_a_blackholed_path_ends_with_the_responder_missin
         .await
         .unwrap();
     spawn_answering(responder, |_| None);
-    let exporter = within(
-        server
-            .exporter("bench")
-            .url(proxy.url())
-            .health_check_interval(HEALTH)
-            .command_timeout(COMMAND)
-            .connect(),
-    )
-    .await
-    .unwrap();
+    let exporter = within(server.exporter("bench").options(behind(&proxy)).connect())
+        .await
+        .unwrap();
     within(exporter.initialize_and_wait(1, ["tick"]))
         .await
         .unwrap();

@@ -276,3 +276,31 @@ async fn next_joined(events: &mut state_signals::ExporterEvents) -> String {
         }
     }
 }
+
+#[tokio::test]
+async fn shutdown_ends_a_publish_in_flight_at_once() {
+    let server = RedisServer::start();
+    let silent = within(server.responder().responder_id("silent").connect())
+        .await
+        .unwrap();
+    spawn_answering(silent, |_| None);
+    let exporter = within(server.exporter("bench").connect()).await.unwrap();
+    within(exporter.initialize_and_wait(1, EVENTS))
+        .await
+        .unwrap();
+    let mut wire = server.raw_subscriber("event-signal-pubsub").await;
+    // Far longer than the test limit: only the shutdown can end it in time.
+    let publish = exporter
+        .publish_signal("start")
+        .timeout(Duration::from_secs(600));
+    let stop = async {
+        common::next_json(&mut wire).await;
+        exporter.shutdown().await
+    };
+    let (report, stopped) = within(async { tokio::join!(publish.into_future(), stop) }).await;
+    stopped.unwrap();
+    let report = report.unwrap();
+    assert_eq!(report.code, ResultCode::SomeMissing, "{report:?}");
+    assert!(report.missing.contains("silent"), "{report:?}");
+    assert!(!exporter.is_initialized());
+}

@@ -1,10 +1,10 @@
-//! Every way to name a server works end to end — `.host_port(..)`,
-//! `.client(..)`, `unix://` — and namespaces isolate runs on one server.
+//! Every way to name a server works end to end — `ConnectOptions::host_port`,
+//! `ConnectOptions::client`, `unix://` — and namespaces isolate runs on one server.
 
 mod common;
 
 use common::{spawn_answering, within, RedisServer};
-use state_signals::{Reply, ResultCode, SignalExporter, SignalResponder};
+use state_signals::{ConnectOptions, Reply, ResultCode, SignalExporter, SignalResponder};
 
 async fn one_round(exporter: &SignalExporter, responder: SignalResponder) {
     spawn_answering(responder, |_| Some(Reply::success()));
@@ -21,15 +21,19 @@ async fn host_port_and_a_callers_client_work() {
     let server = RedisServer::start();
     let responder = within(
         SignalResponder::builder()
-            .host_port("127.0.0.1", server.port())
+            .options(ConnectOptions::host_port("127.0.0.1", server.port()))
             .connect(),
     )
     .await
     .unwrap();
     let client = redis::Client::open(server.url()).unwrap();
-    let exporter = within(SignalExporter::builder("bench").client(client).connect())
-        .await
-        .unwrap();
+    let exporter = within(
+        SignalExporter::builder("bench")
+            .options(ConnectOptions::client(client))
+            .connect(),
+    )
+    .await
+    .unwrap();
     one_round(&exporter, responder).await;
 }
 
@@ -77,16 +81,21 @@ async fn two_namespaces_side_by_side_do_not_see_each_other() {
         let responder = within(
             server
                 .responder()
-                .namespace(ns)
+                .options(server.options().namespace(ns))
                 .responder_id(format!("r-{ns}"))
                 .connect(),
         )
         .await
         .unwrap();
         spawn_answering(responder, |_| Some(Reply::success()));
-        let exporter = within(server.exporter("bench").namespace(ns).connect())
-            .await
-            .unwrap();
+        let exporter = within(
+            server
+                .exporter("bench")
+                .options(server.options().namespace(ns))
+                .connect(),
+        )
+        .await
+        .unwrap();
         within(exporter.initialize_and_wait(1, ["tick"]))
             .await
             .unwrap();

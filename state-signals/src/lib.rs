@@ -33,7 +33,7 @@ pub use responder::{
     DEFAULT_QUEUE_CAPACITY,
 };
 pub use transport::{
-    DEFAULT_COMMAND_TIMEOUT, DEFAULT_CONNECT_TIMEOUT, DEFAULT_HEALTH_CHECK_INTERVAL,
+    ConnectOptions, DEFAULT_COMMAND_TIMEOUT, DEFAULT_CONNECT_TIMEOUT, DEFAULT_HEALTH_CHECK_INTERVAL,
 };
 pub use typed::{
     DecodeError, Dispatch, SignalEvents, TypedExporterBuilder, TypedPublish, TypedResponderBuilder,

@@ -138,6 +138,11 @@ impl RedisServer {
         panic!("could not restart redis-server on port {}", self.port);
     }
 
+    /// Connection options for this server.
+    pub fn options(&self) -> state_signals::ConnectOptions {
+        state_signals::ConnectOptions::url(self.url())
+    }
+
     pub fn exporter(&self, process: &str) -> SignalExporterBuilder {
         SignalExporter::builder(process).url(self.url())
     }

@@ -19,7 +19,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::protocol::{new_publisher_id, Channels, Metadata, Signal, INITIALIZATION, SHUTDOWN};
-use crate::transport::{connect_setters, ConnectOptions, Transport};
+use crate::transport::{ConnectOptions, Transport};
 use crate::{Error, Result};
 use state::Shared;
 
@@ -80,7 +80,20 @@ pub struct SignalExporterBuilder {
 }
 
 impl SignalExporterBuilder {
-    connect_setters!(connect);
+    /// Where and how to connect (default: `localhost:6379`, see [`ConnectOptions`]).
+    pub fn options(mut self, options: ConnectOptions) -> Self {
+        self.connect = options;
+        self
+    }
+
+    /// Connects to this Redis URL, keeping the other options: a shortcut
+    /// for [`ConnectOptions::url`].
+    pub fn url(mut self, url: impl Into<String>) -> Self {
+        self.connect = self
+            .connect
+            .target(crate::transport::Target::Url(url.into()));
+        self
+    }
 
     /// The host named in every signal's `runner_host` (default: this machine's hostname).
     pub fn runner_host(mut self, host: impl Into<String>) -> Self {

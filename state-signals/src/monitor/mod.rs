@@ -9,7 +9,7 @@ use tokio::sync::mpsc;
 
 use crate::protocol::{Channels, Locks, Response, Signal};
 use crate::throttle::Throttle;
-use crate::transport::{connect_setters, ConnectOptions, Incoming, Transport};
+use crate::transport::{ConnectOptions, Incoming, Transport};
 use crate::{Result, DEFAULT_QUEUE_CAPACITY};
 
 /// What a [`SignalMonitor`] saw.
@@ -73,7 +73,20 @@ impl Default for SignalMonitorBuilder {
 }
 
 impl SignalMonitorBuilder {
-    connect_setters!(connect);
+    /// Where and how to connect (default: `localhost:6379`, see [`ConnectOptions`]).
+    pub fn options(mut self, options: ConnectOptions) -> Self {
+        self.connect = options;
+        self
+    }
+
+    /// Connects to this Redis URL, keeping the other options: a shortcut
+    /// for [`ConnectOptions::url`].
+    pub fn url(mut self, url: impl Into<String>) -> Self {
+        self.connect = self
+            .connect
+            .target(crate::transport::Target::Url(url.into()));
+        self
+    }
 
     /// Also watches the response channel (default: signals only).
     pub fn responses(mut self, responses: bool) -> Self {

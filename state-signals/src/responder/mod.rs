@@ -18,7 +18,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::protocol::new_responder_id;
-use crate::transport::{connect_setters, ConnectOptions, Incoming, Transport};
+use crate::transport::{ConnectOptions, Incoming, Transport};
 use crate::Result;
 use intake::Intake;
 use serve::ServeOptions;
@@ -127,7 +127,20 @@ impl Default for SignalResponderBuilder {
 }
 
 impl SignalResponderBuilder {
-    connect_setters!(connect);
+    /// Where and how to connect (default: `localhost:6379`, see [`ConnectOptions`]).
+    pub fn options(mut self, options: ConnectOptions) -> Self {
+        self.connect = options;
+        self
+    }
+
+    /// Connects to this Redis URL, keeping the other options: a shortcut
+    /// for [`ConnectOptions::url`].
+    pub fn url(mut self, url: impl Into<String>) -> Self {
+        self.connect = self
+            .connect
+            .target(crate::transport::Target::Url(url.into()));
+        self
+    }
 
     /// The responder name in the generated id `<name>-<uuid4>-resp`
     /// (default: this machine's hostname).

@@ -18,7 +18,7 @@ mod options;
 mod target;
 
 pub(crate) use incoming::Incoming;
-pub(crate) use options::{connect_setters, ConnectOptions};
+pub use options::ConnectOptions;
 pub use options::{
     DEFAULT_COMMAND_TIMEOUT, DEFAULT_CONNECT_TIMEOUT, DEFAULT_HEALTH_CHECK_INTERVAL,
 };

@@ -1,4 +1,4 @@
-//! Connection options shared by the exporter and responder builders.
+//! ConnectOptions: where and how to connect, one value every builder takes.
 
 use std::time::Duration;
 
@@ -16,8 +16,26 @@ pub const DEFAULT_COMMAND_TIMEOUT: Duration = Duration::from_secs(5);
 /// one command timeout.
 pub const DEFAULT_HEALTH_CHECK_INTERVAL: Duration = Duration::from_secs(5);
 
+/// Where and how exporters, responders and monitors connect: the server,
+/// the timeouts, the channel namespace and the payload cap. Build it once
+/// and hand it to every builder with `.options(..)`:
+///
+/// ```no_run
+/// # async fn run() -> state_signals::Result<()> {
+/// use std::time::Duration;
+/// use state_signals::{ConnectOptions, SignalExporter, SignalResponder};
+///
+/// let options = ConnectOptions::url("redis://127.0.0.1:6379")
+///     .namespace("run-42")
+///     .command_timeout(Duration::from_secs(2));
+/// let exporter = SignalExporter::builder("bench").options(options.clone()).connect().await?;
+/// let responder = SignalResponder::builder().options(options).connect().await?;
+/// # Ok(()) }
+/// ```
+///
+/// `Debug` never shows a password.
 #[derive(Debug, Clone)]
-pub(crate) struct ConnectOptions {
+pub struct ConnectOptions {
     pub(crate) target: Target,
     /// `None`: retry forever.
     pub(crate) connect_timeout: Option<Duration>,
@@ -28,6 +46,7 @@ pub(crate) struct ConnectOptions {
 }
 
 impl Default for ConnectOptions {
+    /// `localhost:6379`, the default channels and the default timeouts.
     fn default() -> Self {
         Self {
             target: Target::default(),
@@ -40,70 +59,73 @@ impl Default for ConnectOptions {
     }
 }
 
-/// The connection setters every builder shares; `$field` is its `ConnectOptions`.
-macro_rules! connect_setters {
-    ($field:ident) => {
-        /// Connects to a Redis URL: `redis://[user:password@]host[:port][/db]`
-        /// or `unix:///path/to/redis.sock`. Default: `localhost:6379`.
-        pub fn url(mut self, url: impl Into<String>) -> Self {
-            self.$field.target = $crate::transport::Target::Url(url.into());
-            self
-        }
+impl ConnectOptions {
+    /// A Redis URL: `redis://[user:password@]host[:port][/db]` or
+    /// `unix:///path/to/redis.sock`. A malformed URL is reported by `connect`.
+    pub fn url(url: impl Into<String>) -> Self {
+        Self::default().target(Target::Url(url.into()))
+    }
 
-        /// Connects to `host:port`.
-        pub fn host_port(mut self, host: impl Into<String>, port: u16) -> Self {
-            self.$field.target = $crate::transport::Target::HostPort(host.into(), port);
-            self
-        }
+    /// `host:port`.
+    pub fn host_port(host: impl Into<String>, port: u16) -> Self {
+        Self::default().target(Target::HostPort(host.into(), port))
+    }
 
-        /// Connects with a client the caller already has (reopened with RESP3,
-        /// which pub/sub pushes need).
-        pub fn client(mut self, client: redis::Client) -> Self {
-            self.$field.target = $crate::transport::Target::Client(client);
-            self
-        }
+    /// A client the caller already has (reopened with RESP3, which pub/sub
+    /// pushes need; its address, database and credentials are kept).
+    pub fn client(client: redis::Client) -> Self {
+        Self::default().target(Target::Client(client))
+    }
 
-        /// How long to keep trying the first connection, once a second
-        /// (default 20 s). `None` retries forever.
-        pub fn connect_timeout(mut self, timeout: Option<std::time::Duration>) -> Self {
-            self.$field.connect_timeout = timeout;
-            self
-        }
+    pub(crate) fn target(mut self, target: Target) -> Self {
+        self.target = target;
+        self
+    }
 
-        /// How long one Redis command (`PUBLISH`, `SUBSCRIBE` …) may take before
-        /// it fails with [`Error::CommandTimeout`](crate::Error::CommandTimeout)
-        /// (default 5 s). It bounds every call while Redis is unreachable; a
-        /// command that ran out of time counts as a sign of a dead
-        /// connection, which is then replaced.
-        pub fn command_timeout(mut self, timeout: std::time::Duration) -> Self {
-            self.$field.command_timeout = timeout;
-            self
-        }
+    /// How long to keep trying the first connection, once a second
+    /// (default [`DEFAULT_CONNECT_TIMEOUT`], 20 s).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = Some(timeout);
+        self
+    }
 
-        /// How often the connection is checked with a `PING` (default
-        /// [`DEFAULT_HEALTH_CHECK_INTERVAL`](crate::DEFAULT_HEALTH_CHECK_INTERVAL),
-        /// 5 s). A dead path is detected within this interval plus the
-        /// command timeout; the connection is then replaced and every
-        /// subscription renewed and confirmed.
-        pub fn health_check_interval(mut self, interval: std::time::Duration) -> Self {
-            self.$field.health_check_interval = interval;
-            self
-        }
+    /// Keeps trying the first connection however long it takes.
+    pub fn no_connect_timeout(mut self) -> Self {
+        self.connect_timeout = None;
+        self
+    }
 
-        /// Uses namespaced channels (see [`Channels::namespaced`](crate::Channels::namespaced))
-        /// to isolate independent runs on one server. The Python package only
-        /// speaks the default, un-namespaced channels.
-        pub fn namespace(mut self, namespace: &str) -> Self {
-            self.$field.channels = $crate::Channels::namespaced(namespace);
-            self
-        }
+    /// How long one Redis command (`PUBLISH`, `SUBSCRIBE` …) may take before
+    /// it fails with [`Error::CommandTimeout`](crate::Error::CommandTimeout)
+    /// (default [`DEFAULT_COMMAND_TIMEOUT`], 5 s). It bounds every call while
+    /// Redis is unreachable; a command that ran out of time while nothing
+    /// else arrived counts as a sign of a dead connection, which is replaced.
+    pub fn command_timeout(mut self, timeout: Duration) -> Self {
+        self.command_timeout = timeout;
+        self
+    }
 
-        /// Skips (with a warning) every received payload larger than this many
-        /// bytes (default 4 MiB).
-        pub fn max_payload(mut self, bytes: usize) -> Self {
-            self.$field.max_payload = bytes;
-            self
-        }
-    };
+    /// How often an idle connection is checked with a `PING` (default
+    /// [`DEFAULT_HEALTH_CHECK_INTERVAL`], 5 s). A dead path is detected
+    /// within this interval plus the command timeout; the connection is then
+    /// replaced and every subscription renewed and confirmed.
+    pub fn health_check_interval(mut self, interval: Duration) -> Self {
+        self.health_check_interval = interval;
+        self
+    }
+
+    /// Uses namespaced channels (see [`Channels::namespaced`]) to isolate
+    /// independent runs on one server. The Python package only speaks the
+    /// default, un-namespaced channels.
+    pub fn namespace(mut self, namespace: impl Into<String>) -> Self {
+        self.channels = Channels::namespaced(&namespace.into());
+        self
+    }
+
+    /// Skips (with a warning) every received payload larger than this many
+    /// bytes (default 4 MiB).
+    pub fn max_payload(mut self, bytes: usize) -> Self {
+        self.max_payload = bytes;
+        self
+    }
 }
-pub(crate) use connect_setters;

@@ -9,7 +9,9 @@ use crate::output::print_line;
 use crate::signals::interrupted;
 
 pub async fn listen(cli: &Cli, args: &ListenArgs) -> Result<u8, Failure> {
-    let mut builder = crate::connect!(SignalMonitor::builder(), cli).responses(args.responses);
+    let mut builder = SignalMonitor::builder()
+        .options(crate::connect_options(cli))
+        .responses(args.responses);
     if let Some(id) = &args.lock_id {
         builder = builder.lock_id(id);
     }

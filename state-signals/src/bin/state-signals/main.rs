@@ -85,16 +85,16 @@ fn init_logging(cli: &Cli) {
         .init();
 }
 
-/// The connection options every command shares.
-macro_rules! connect {
-    ($builder:expr, $cli:expr) => {{
-        let builder = $builder
-            .url(&$cli.redis)
-            .connect_timeout($cli.connect_timeout.0);
-        match &$cli.namespace {
-            Some(namespace) => builder.namespace(namespace),
-            None => builder,
-        }
-    }};
+/// The connection options every command shares, built once from the
+/// global flags.
+fn connect_options(cli: &Cli) -> state_signals::ConnectOptions {
+    let options = state_signals::ConnectOptions::url(&cli.redis);
+    let options = match cli.connect_timeout.0 {
+        Some(timeout) => options.connect_timeout(timeout),
+        None => options.no_connect_timeout(),
+    };
+    match &cli.namespace {
+        Some(namespace) => options.namespace(namespace),
+        None => options,
+    }
 }
-pub(crate) use connect;

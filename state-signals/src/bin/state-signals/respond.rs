@@ -31,7 +31,8 @@ impl Handler for Respond {
 }
 
 pub async fn respond(cli: &Cli, args: &RespondArgs) -> Result<u8, Failure> {
-    let mut builder = crate::connect!(SignalResponder::builder(), cli)
+    let mut builder = SignalResponder::builder()
+        .options(crate::connect_options(cli))
         .keep_running(args.keep_running)
         .queue_capacity(args.queue);
     if let Some(id) = &args.id {

@@ -31,7 +31,8 @@ pub async fn run(cli: &Cli, args: &RunArgs) -> Result<u8, Failure> {
     } else {
         &args.events
     };
-    let exporter = crate::connect!(SignalExporter::builder(&args.process), cli)
+    let exporter = SignalExporter::builder(&args.process)
+        .options(crate::connect_options(cli))
         .connect()
         .await?;
     let mut progress = Progress::new(exporter.events(), cli.quiet);

@@ -3,7 +3,9 @@
 use std::time::{Duration, Instant};
 
 use futures_util::{stream, StreamExt};
-use state_signals::{Handler, Reply, Result, Signal, SignalExporter, SignalResponder};
+use state_signals::{
+    ConnectOptions, Handler, Reply, Result, Signal, SignalExporter, SignalResponder,
+};
 use tokio::task::JoinSet;
 
 use super::Target;
@@ -28,8 +30,7 @@ pub async fn start_responders(target: &Target, count: usize) -> Result<JoinSet<(
     let mut connecting = stream::iter(0..count)
         .map(|_| {
             SignalResponder::builder()
-                .url(&target.url)
-                .namespace(&target.namespace)
+                .options(ConnectOptions::url(&target.url).namespace(&target.namespace))
                 .keep_running(true)
                 .connect()
         })
@@ -53,8 +54,7 @@ pub struct Exporter {
 impl Exporter {
     pub async fn connect(target: &Target) -> Result<Self> {
         let exporter = SignalExporter::builder("bench")
-            .url(&target.url)
-            .namespace(&target.namespace)
+            .options(ConnectOptions::url(&target.url).namespace(&target.namespace))
             .connect()
             .await?;
         Ok(Self { exporter })
