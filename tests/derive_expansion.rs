@@ -61,7 +61,10 @@ enum Lower {
 }
 
 fn signal_of<E: SignalEvents>(value: &E) -> Signal {
-    let mut signal = Signal::new("p-1", "p", value.event_name(), "h");
+    let mut signal = Signal::new(value.event_name())
+        .with_publisher_id("p-1")
+        .with_process_name("p")
+        .with_runner_host("h");
     signal.metadata = value.to_metadata().unwrap();
     signal
 }
@@ -164,7 +167,10 @@ fn payloads_encode_as_metadata_objects() {
 #[test]
 fn decoding_is_like_serde_derive_and_names_the_failing_field() {
     let with = |event: &str, metadata: serde_json::Value| {
-        let mut s = Signal::new("p-1", "p", event, "h");
+        let mut s = Signal::new(event)
+            .with_publisher_id("p-1")
+            .with_process_name("p")
+            .with_runner_host("h");
         s.metadata = metadata.as_object().cloned();
         s
     };
@@ -229,7 +235,10 @@ impl ShoutyHandler for Collector {
 async fn dispatch_calls_the_variant_method_and_the_hooks() {
     use state_signals::Dispatch;
     let mut collector = Collector { seen: vec![] };
-    let signal = Signal::new("p-1", "p", "http_start", "h");
+    let signal = Signal::new("http_start")
+        .with_publisher_id("p-1")
+        .with_process_name("p")
+        .with_runner_host("h");
     let reply = Snake::HTTPStart.dispatch(&mut collector, &signal).await;
     assert!(reply.is_success());
     let reply = Snake::BenchmarkStop {
@@ -240,7 +249,10 @@ async fn dispatch_calls_the_variant_method_and_the_hooks() {
     assert_eq!(reply.message(), Some("stopped at 4,5"));
     assert_eq!(collector.seen, ["http_start"]);
     assert!(<Snake as Dispatch<Collector>>::subscribe(&mut collector, &signal).await);
-    let unknown = Signal::new("p-1", "p", "nope", "h");
+    let unknown = Signal::new("nope")
+        .with_publisher_id("p-1")
+        .with_process_name("p")
+        .with_runner_host("h");
     let reply = <Snake as Dispatch<Collector>>::unknown_event(&mut collector, &unknown).await;
     assert!(!reply.is_success());
     assert!(reply.message().unwrap().contains("`nope`"));

@@ -45,6 +45,14 @@ pub use typed::{
 #[cfg(feature = "derive")]
 pub use state_signals_derive::SignalEvents;
 
+/// The `serde_json` crate this one uses, re-exported so that metadata
+/// ([`Metadata`], `json!`) can be built without depending on it yourself.
+pub use serde_json as json;
+
+/// The `redis` crate this one uses, re-exported for
+/// [`ConnectOptions::client`], the one place a caller hands in one of its types.
+pub use redis;
+
 /// This machine's hostname: the default runner host and responder name.
 fn hostname() -> String {
     gethostname::gethostname().to_string_lossy().into_owned()

@@ -18,7 +18,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::protocol::{new_publisher_id, Channels, Metadata, Signal, INITIALIZATION, SHUTDOWN};
+use crate::protocol::{new_publisher_id, reserved_by, Channels, Metadata, Signal};
 use crate::transport::{ConnectOptions, Transport};
 use crate::{Error, Result};
 use state::Shared;
@@ -245,12 +245,10 @@ impl SignalExporter {
     }
 
     fn signal(&self, event: &str, options: &SignalOptions) -> Signal {
-        let mut signal = Signal::new(
-            self.shared.publisher_id.as_str(),
-            self.process_name.as_str(),
-            event,
-            self.runner_host.as_str(),
-        );
+        let mut signal = Signal::new(event)
+            .with_publisher_id(self.shared.publisher_id.as_str())
+            .with_process_name(self.process_name.as_str())
+            .with_runner_host(self.runner_host.as_str());
         if let Some(sample_no) = options.sample_no {
             signal.sample_no = sample_no;
         }
@@ -289,16 +287,12 @@ impl std::fmt::Debug for SignalExporter {
 }
 
 fn is_reserved(event: &str) -> bool {
-    event == INITIALIZATION || event == SHUTDOWN
+    reserved_by(event).is_some()
 }
 
 fn reserved(event: &str) -> Error {
     Error::ReservedEvent {
         event: event.to_owned(),
-        method: if event == SHUTDOWN {
-            "shutdown"
-        } else {
-            "initialize"
-        },
+        method: reserved_by(event).unwrap_or("initialize"),
     }
 }

@@ -31,7 +31,7 @@ mod tests {
 
     #[test]
     fn locks_filter_by_id_and_tag() {
-        let mut signal = Signal::new("p-1", "p", "e", "h");
+        let mut signal = Signal::new("e").with_publisher_id("p-1");
         signal.tag = "t".into();
         let mut locks = Locks::default();
         assert!(locks.admit(&signal));
@@ -42,7 +42,9 @@ mod tests {
         assert!(!locks.admit(&signal));
         locks.tag = Some("t".into());
         assert!(locks.admit(&signal));
-        let mut response = Response::new("r", "p-1", "e", None, None);
+        let mut response = Response::new("e")
+            .with_responder_id("r")
+            .with_publisher_id("p-1");
         assert!(
             locks.admit_response(&response),
             "the tag lock does not apply"

@@ -14,6 +14,7 @@ pub(crate) use locks::Locks;
 pub use ras::Ras;
 pub use response::Response;
 pub use result_code::ResultCode;
+pub(crate) use signal::reserved_by;
 pub use signal::{Metadata, Signal, DEFAULT_SAMPLE_NO, DEFAULT_TAG, INITIALIZATION, SHUTDOWN};
 
 use crate::{Error, Result};

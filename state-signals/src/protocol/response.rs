@@ -47,21 +47,54 @@ fn ras_or_null<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Ras>
 }
 
 impl Response {
-    /// An answer from `responder_id` to `publisher_id`'s `event`.
-    pub fn new(
-        responder_id: impl Into<String>,
-        publisher_id: impl Into<String>,
-        event: impl Into<String>,
-        ras: Option<Ras>,
-        message: Option<String>,
-    ) -> Self {
+    /// An answer to `event` with empty ids, no ras and no message; set the
+    /// rest with the `with_*` methods:
+    ///
+    /// ```
+    /// use state_signals::{Ras, Response};
+    /// let answer = Response::new("benchmark-start")
+    ///     .with_responder_id("collector-1")
+    ///     .with_publisher_id("fio-5b0c…")
+    ///     .with_ras(Ras::SUCCESS)
+    ///     .with_message("done");
+    /// assert_eq!(answer.ras, Some(Ras::SUCCESS));
+    /// ```
+    pub fn new(event: impl Into<String>) -> Self {
         Self {
-            responder_id: responder_id.into(),
-            publisher_id: publisher_id.into(),
+            responder_id: String::new(),
+            publisher_id: String::new(),
             event: event.into(),
-            ras,
-            message,
+            ras: None,
+            message: None,
         }
+    }
+
+    /// Sets [`responder_id`](Self::responder_id).
+    #[must_use]
+    pub fn with_responder_id(mut self, responder_id: impl Into<String>) -> Self {
+        self.responder_id = responder_id.into();
+        self
+    }
+
+    /// Sets [`publisher_id`](Self::publisher_id).
+    #[must_use]
+    pub fn with_publisher_id(mut self, publisher_id: impl Into<String>) -> Self {
+        self.publisher_id = publisher_id.into();
+        self
+    }
+
+    /// Sets [`ras`](Self::ras).
+    #[must_use]
+    pub fn with_ras(mut self, ras: Ras) -> Self {
+        self.ras = Some(ras);
+        self
+    }
+
+    /// Sets [`message`](Self::message).
+    #[must_use]
+    pub fn with_message(mut self, message: impl Into<String>) -> Self {
+        self.message = Some(message.into());
+        self
     }
 
     /// Parses a received payload (no size cap; the listeners apply theirs).
@@ -82,10 +115,16 @@ mod tests {
 
     #[test]
     fn ras_and_message_are_omitted_when_absent() {
-        let r = Response::new("r", "p", "e", None, None);
+        let r = Response::new("e")
+            .with_responder_id("r")
+            .with_publisher_id("p");
         let v: Value = serde_json::from_str(&r.to_json()).unwrap();
         assert_eq!(v.as_object().unwrap().len(), 3);
-        let r = Response::new("r", "p", "e", Some(Ras::new(7)), Some("m".into()));
+        let r = Response::new("e")
+            .with_responder_id("r")
+            .with_publisher_id("p")
+            .with_ras(Ras::new(7))
+            .with_message("m");
         let v: Value = serde_json::from_str(&r.to_json()).unwrap();
         assert_eq!(
             (v["ras"].as_i64(), v["message"].as_str()),

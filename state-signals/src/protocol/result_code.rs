@@ -21,6 +21,12 @@ impl ResultCode {
     }
 }
 
+impl From<ResultCode> for i32 {
+    fn from(code: ResultCode) -> Self {
+        code.code()
+    }
+}
+
 impl fmt::Display for ResultCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {

@@ -9,6 +9,17 @@ pub type Metadata = serde_json::Map<String, serde_json::Value>;
 pub const INITIALIZATION: &str = "initialization";
 /// The reserved event published by [`SignalExporter::shutdown`](crate::SignalExporter::shutdown).
 pub const SHUTDOWN: &str = "shutdown";
+/// The reserved events, each with the exporter method that alone publishes it.
+const RESERVED: [(&str, &str); 2] = [(INITIALIZATION, "initialize"), (SHUTDOWN, "shutdown")];
+
+/// The exporter method that publishes `event`, if `event` is reserved.
+pub(crate) fn reserved_by(event: &str) -> Option<&'static str> {
+    RESERVED
+        .iter()
+        .find(|(name, _)| *name == event)
+        .map(|(_, method)| *method)
+}
+
 /// The `sample_no` of a signal that names no sample.
 pub const DEFAULT_SAMPLE_NO: i64 = -1;
 /// The `tag` of a signal that names no tag.
@@ -34,7 +45,7 @@ pub const DEFAULT_TAG: &str = "No tag specified";
 /// assert!(Signal::from_json(br#"{"publisher_id":"p-1","process_name":"p",
 ///     "event":"start","runner_host":"h","sample_no":"zero"}"#).is_err());
 /// ```
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Signal {
     /// The exporter's unique id: `<process_name>-<uuid4>`.
@@ -65,22 +76,71 @@ fn default_tag() -> String {
 }
 
 impl Signal {
-    /// A signal with the default sample number and tag and no metadata.
-    pub fn new(
-        publisher_id: impl Into<String>,
-        process_name: impl Into<String>,
-        event: impl Into<String>,
-        runner_host: impl Into<String>,
-    ) -> Self {
+    /// A signal for `event` with empty ids, the default sample number and
+    /// tag, and no metadata; set the rest with the `with_*` methods:
+    ///
+    /// ```
+    /// use state_signals::Signal;
+    /// let signal = Signal::new("benchmark-start")
+    ///     .with_publisher_id("fio-5b0c…")
+    ///     .with_process_name("fio")
+    ///     .with_runner_host("node-3")
+    ///     .with_sample_no(0)
+    ///     .with_tag("run-42");
+    /// assert_eq!(signal.sample_no, 0);
+    /// ```
+    pub fn new(event: impl Into<String>) -> Self {
         Self {
-            publisher_id: publisher_id.into(),
-            process_name: process_name.into(),
+            publisher_id: String::new(),
+            process_name: String::new(),
             event: event.into(),
-            runner_host: runner_host.into(),
+            runner_host: String::new(),
             sample_no: DEFAULT_SAMPLE_NO,
             tag: default_tag(),
             metadata: None,
         }
+    }
+
+    /// Sets [`publisher_id`](Self::publisher_id).
+    #[must_use]
+    pub fn with_publisher_id(mut self, publisher_id: impl Into<String>) -> Self {
+        self.publisher_id = publisher_id.into();
+        self
+    }
+
+    /// Sets [`process_name`](Self::process_name).
+    #[must_use]
+    pub fn with_process_name(mut self, process_name: impl Into<String>) -> Self {
+        self.process_name = process_name.into();
+        self
+    }
+
+    /// Sets [`runner_host`](Self::runner_host).
+    #[must_use]
+    pub fn with_runner_host(mut self, runner_host: impl Into<String>) -> Self {
+        self.runner_host = runner_host.into();
+        self
+    }
+
+    /// Sets [`sample_no`](Self::sample_no).
+    #[must_use]
+    pub fn with_sample_no(mut self, sample_no: i64) -> Self {
+        self.sample_no = sample_no;
+        self
+    }
+
+    /// Sets [`tag`](Self::tag).
+    #[must_use]
+    pub fn with_tag(mut self, tag: impl Into<String>) -> Self {
+        self.tag = tag.into();
+        self
+    }
+
+    /// Sets [`metadata`](Self::metadata).
+    #[must_use]
+    pub fn with_metadata(mut self, metadata: Metadata) -> Self {
+        self.metadata = Some(metadata);
+        self
     }
 
     /// Parses a received payload (no size cap; the listeners apply theirs).
@@ -119,7 +179,10 @@ mod tests {
 
     #[test]
     fn serializes_exactly_the_python_key_sets() {
-        let mut signal = Signal::new("p-1", "p", "start", "h");
+        let mut signal = Signal::new("start")
+            .with_publisher_id("p-1")
+            .with_process_name("p")
+            .with_runner_host("h");
         assert_eq!(
             keys(&signal),
             [
@@ -138,7 +201,10 @@ mod tests {
 
     #[test]
     fn sample_zero_travels_as_zero() {
-        let mut signal = Signal::new("p-1", "p", "start", "h");
+        let mut signal = Signal::new("start")
+            .with_publisher_id("p-1")
+            .with_process_name("p")
+            .with_runner_host("h");
         signal.sample_no = 0;
         let value: Value = serde_json::from_str(&signal.to_json()).unwrap();
         assert_eq!(value["sample_no"], json!(0));

@@ -117,7 +117,13 @@ impl ResponderHandle {
         reply: impl Into<Reply>,
     ) -> Result<()> {
         let (ras, message) = reply.into().into_parts();
-        let response = Response::new(self.responder_id(), publisher_id, event, ras, message);
+        let response = Response {
+            responder_id: self.responder_id().to_owned(),
+            publisher_id: publisher_id.to_owned(),
+            event: event.to_owned(),
+            ras,
+            message,
+        };
         let receivers = self
             .inner
             .transport

@@ -40,6 +40,7 @@ impl Reply {
     }
 
     /// Adds (or replaces) the message.
+    #[must_use]
     pub fn with_message(mut self, message: impl Into<String>) -> Self {
         self.message = Some(message.into());
         self

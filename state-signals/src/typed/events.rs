@@ -28,7 +28,7 @@ pub trait SignalEvents: Sized + Send + 'static {
     /// metadata: a unit variant, or a variant whose fields are all `Option`s
     /// (they are `None`). Anything else is a [`DecodeError`].
     fn from_event_name(name: &str) -> Result<Self, DecodeError> {
-        Self::from_signal(&Signal::new("", "", name, ""))
+        Self::from_signal(&Signal::new(name))
     }
 
     /// The position of the variant with this wire name in [`EVENTS`](Self::EVENTS).

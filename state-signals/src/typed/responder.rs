@@ -75,8 +75,10 @@ pub struct TypedSignalResponder<E> {
 }
 
 impl<E: SignalEvents> TypedSignalResponder<E> {
-    /// The handle of the responder underneath: id, locks, manual answers, counters.
-    pub fn handle(&self) -> &ResponderHandle {
+    /// The string-event responder's handle underneath: id, locks, manual
+    /// answers, counters (as [`TypedSignalExporter::untyped`](crate::TypedSignalExporter::untyped)
+    /// gives the string-event exporter).
+    pub fn untyped(&self) -> &ResponderHandle {
         self.inner.handle()
     }
 

@@ -14,27 +14,22 @@ use super::Target;
 
 /// A signal payload of the size the library sends.
 fn signal_payload() -> String {
-    let mut signal = Signal::new(
-        format!("bench-{}", uuid_like()),
-        "bench",
-        "bench",
-        "runner-host",
-    );
-    signal.sample_no = 1;
-    signal.to_json()
+    Signal::new("bench")
+        .with_publisher_id(format!("bench-{}", uuid_like()))
+        .with_process_name("bench")
+        .with_runner_host("runner-host")
+        .with_sample_no(1)
+        .to_json()
 }
 
 /// A response payload of the size the library sends.
 fn response_payload() -> String {
     let id = format!("host-{}-resp", uuid_like());
-    Response::new(
-        id,
-        format!("bench-{}", uuid_like()),
-        "bench",
-        Some(Ras::SUCCESS),
-        None,
-    )
-    .to_json()
+    Response::new("bench")
+        .with_responder_id(id)
+        .with_publisher_id(format!("bench-{}", uuid_like()))
+        .with_ras(Ras::SUCCESS)
+        .to_json()
 }
 
 fn uuid_like() -> &'static str {
