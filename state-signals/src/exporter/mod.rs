@@ -102,6 +102,13 @@ impl SignalExporterBuilder {
     }
 
     /// Connects (retrying until the connect timeout) and returns the exporter.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidTarget`] for a target that cannot be understood, and
+    /// [`Error::Connect`] when no connection could be made within the
+    /// connect timeout (carrying the last refusal; see
+    /// [`Error::is_auth_failed`], [`Error::is_connection_refused`]).
     pub async fn connect(self) -> Result<SignalExporter> {
         let publisher_id = new_publisher_id(&self.process_name);
         let shared = Arc::new(Shared::new(publisher_id, self.connect.channels.clone()));
@@ -188,7 +195,12 @@ impl SignalExporter {
     /// [`shutdown`](Self::shutdown). Options: [`Initialize::tag`],
     /// [`Initialize::expected_responders`].
     ///
-    /// Errors: [`Error::NoLegalEvents`], [`Error::ReservedEvent`], or a Redis error.
+    /// # Errors
+    ///
+    /// [`Error::NoLegalEvents`] and [`Error::ReservedEvent`] (nothing is
+    /// published); [`Error::Redis`] or [`Error::CommandTimeout`] when the
+    /// `SUBSCRIBE` or the `PUBLISH` failed ([`Error::is_permission_denied`]
+    /// when the server's ACL refuses the channel).
     pub fn initialize<I, S>(&self, legal_events: I) -> Initialize<'_>
     where
         I: IntoIterator<Item = S>,
@@ -205,6 +217,11 @@ impl SignalExporter {
     /// [`InitializeAndWait::periodic`] (republish `initialization` every
     /// second for late starters). On timeout it returns
     /// [`Error::SubscribersTimeout`] and the exporter stays initialized.
+    ///
+    /// # Errors
+    ///
+    /// Those of [`initialize`](Self::initialize), and
+    /// [`Error::SubscribersTimeout`].
     pub fn initialize_and_wait<I, S>(&self, count: usize, legal_events: I) -> InitializeAndWait<'_>
     where
         I: IntoIterator<Item = S>,
@@ -225,6 +242,13 @@ impl SignalExporter {
     /// any other event, waits for nobody and logs a warning, as the Python
     /// package does. When `PUBLISH` reaches no client on a standalone server
     /// while there are subscribers, it reports them all missing at once.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ReservedEvent`], [`Error::IllegalEvent`] and
+    /// [`Error::MetadataNotObject`] (nothing is published); [`Error::Redis`]
+    /// or [`Error::CommandTimeout`] when the `PUBLISH` failed. Subscribers
+    /// that fail or do not answer are not errors: they are in the report.
     pub fn publish_signal(&self, event: impl Into<String>) -> PublishSignal<'_> {
         PublishSignal::new(self, event.into())
     }

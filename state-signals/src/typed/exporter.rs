@@ -30,6 +30,10 @@ impl SignalExporterBuilder {
 
 impl<E: SignalEvents> TypedExporterBuilder<E> {
     /// Connects (see [`SignalExporterBuilder::connect`]).
+    ///
+    /// # Errors
+    ///
+    /// Those of [`SignalExporterBuilder::connect`].
     pub async fn connect(self) -> Result<TypedSignalExporter<E>> {
         Ok(TypedSignalExporter {
             inner: self.builder.connect().await?,
@@ -72,6 +76,11 @@ impl<E: SignalEvents> TypedSignalExporter<E> {
 
     /// Publishes `event` (its fields as metadata) and waits for the answers,
     /// as [`SignalExporter::publish_signal`] does.
+    ///
+    /// # Errors
+    ///
+    /// Those of [`SignalExporter::publish_signal`], and [`Error::Malformed`](crate::Error::Malformed)
+    /// when a field does not serialize.
     pub fn publish(&self, event: E) -> TypedPublish<'_> {
         let request = self.inner.publish_signal(event.event_name());
         let request = match event.to_metadata() {
