@@ -43,8 +43,8 @@ async fn hostile_responses_do_not_stop_the_exporter_or_fool_a_publish() {
         .publish_signal("start")
         .timeout(Duration::from_millis(700));
     let mut answers: Vec<Vec<u8>> = HOSTILE.iter().map(|p| p.to_vec()).collect();
-    // The missing responder's answer, with a wrongly typed ras: skipped.
-    answers.push(raw_answer("absent", &pid, "start", r#","ras":"1""#).into_bytes());
+    // An array holding a plausible answer in order: not a Response.
+    answers.push(format!(r#"["absent","{pid}","start",1]"#).into_bytes());
     let report = server
         .publish_with_raw_answers(&mut wire, publish, &answers)
         .await;

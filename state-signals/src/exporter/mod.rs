@@ -64,6 +64,8 @@ pub struct SignalExporter {
     shared: Arc<Shared>,
     process_name: String,
     runner_host: String,
+    /// The next sample number, when publishes are numbered.
+    next_sample: Option<std::sync::atomic::AtomicI64>,
     /// Serializes publishes (see the type's docs).
     publish_turn: tokio::sync::Mutex<()>,
     /// The response channel is subscribed (once, on the first `initialize`).
@@ -76,6 +78,8 @@ pub struct SignalExporter {
 pub struct SignalExporterBuilder {
     process_name: String,
     runner_host: Option<String>,
+    number_samples: bool,
+    evict_after: Option<u32>,
     connect: ConnectOptions,
 }
 
@@ -95,6 +99,29 @@ impl SignalExporterBuilder {
         self
     }
 
+    /// Numbers the publishes that give no [`sample`](PublishSignal::sample):
+    /// 1, 2, 3 … (default: off, every such signal has `sample_no` `-1`, as
+    /// in Python). With Rust responders, whose answers carry the signal's
+    /// `sample_no` and `tag`, a late answer to an earlier signal is then
+    /// never counted for the next one; an exporter that publishes an
+    /// identical signal again (same event, sample and tag) cannot tell them
+    /// apart.
+    pub fn number_samples(mut self, number: bool) -> Self {
+        self.number_samples = number;
+        self
+    }
+
+    /// Removes a subscriber from the set after it missed this many answers
+    /// in a row (default: never), so that a dead subscriber does not cost
+    /// every later publish its full timeout. Each eviction is logged,
+    /// emitted as [`ExporterEvent::SubscriberEvicted`] and named in the
+    /// report's [`evicted`](PublishReport::evicted). A subscriber that
+    /// answers `initialization` again joins again.
+    pub fn evict_after(mut self, missed: u32) -> Self {
+        self.evict_after = Some(missed.max(1));
+        self
+    }
+
     /// The host named in every signal's `runner_host` (default: this machine's hostname).
     pub fn runner_host(mut self, host: impl Into<String>) -> Self {
         self.runner_host = Some(host.into());
@@ -111,7 +138,11 @@ impl SignalExporterBuilder {
     /// [`Error::is_auth_failed`], [`Error::is_connection_refused`]).
     pub async fn connect(self) -> Result<SignalExporter> {
         let publisher_id = new_publisher_id(&self.process_name);
-        let shared = Arc::new(Shared::new(publisher_id, self.connect.channels.clone()));
+        let shared = Arc::new(Shared::new(
+            publisher_id,
+            self.connect.channels.clone(),
+            self.evict_after,
+        ));
         let sink = shared.clone();
         let transport =
             Transport::connect(&self.connect, move |incoming| sink.on_incoming(incoming)).await?;
@@ -121,6 +152,9 @@ impl SignalExporterBuilder {
             shared,
             process_name: self.process_name,
             runner_host: self.runner_host.unwrap_or_else(crate::hostname),
+            next_sample: self
+                .number_samples
+                .then(|| std::sync::atomic::AtomicI64::new(1)),
             publish_turn: tokio::sync::Mutex::new(()),
             subscribed: tokio::sync::OnceCell::new(),
         })
@@ -141,6 +175,8 @@ impl SignalExporter {
         SignalExporterBuilder {
             process_name: process_name.into(),
             runner_host: None,
+            number_samples: false,
+            evict_after: None,
             connect: ConnectOptions::default(),
         }
     }
@@ -168,6 +204,13 @@ impl SignalExporter {
     /// The responder ids in the subscriber set, sorted.
     pub fn subscribers(&self) -> Vec<String> {
         self.shared.lock().subscribers.iter().cloned().collect()
+    }
+
+    /// Removes `responder_id` from the subscriber set (a subscriber known to
+    /// be gone, so that publishes stop waiting for it); whether it was in
+    /// it. It joins again if it answers `initialization` again.
+    pub fn remove_subscriber(&self, responder_id: &str) -> bool {
+        self.shared.remove_subscriber(responder_id)
     }
 
     /// The size of the subscriber set.
@@ -285,10 +328,22 @@ impl SignalExporter {
 
     /// Publishes one signal; returns the receiver count.
     async fn send(&self, event: &str, options: &SignalOptions) -> Result<usize> {
-        let payload = self.signal(event, options).to_json();
+        self.send_signal(&self.signal(event, options)).await
+    }
+
+    /// Publishes `signal`; returns the receiver count.
+    async fn send_signal(&self, signal: &Signal) -> Result<usize> {
         self.transport
-            .publish(self.shared.channels.signals(), payload)
+            .publish(self.shared.channels.signals(), signal.to_json())
             .await
+    }
+
+    /// The sample number of the next publish that names none, when
+    /// publishes are numbered.
+    fn next_sample(&self) -> Option<i64> {
+        self.next_sample
+            .as_ref()
+            .map(|next| next.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
     }
 }
 

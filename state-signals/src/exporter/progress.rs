@@ -27,6 +27,15 @@ pub enum ExporterEvent {
         /// The size of the subscriber set now.
         subscribers: usize,
     },
+    /// A subscriber missed the configured number of answers in a row and
+    /// was removed from the subscriber set (see
+    /// [`SignalExporterBuilder::evict_after`](crate::SignalExporterBuilder::evict_after)).
+    SubscriberEvicted {
+        /// The evicted subscriber's id.
+        responder_id: String,
+        /// The size of the subscriber set now.
+        subscribers: usize,
+    },
     /// A subscriber answered the signal being published.
     Answered {
         /// The event being published.

@@ -110,6 +110,12 @@ impl SignalExporter {
         }
         let _turn = self.publish_turn.lock().await;
         let started = Instant::now();
+        let mut signal = self.signal(&event, options);
+        if options.sample_no.is_none() {
+            if let Some(sample_no) = self.next_sample() {
+                signal.sample_no = sample_no;
+            }
+        }
         let (done_tx, done_rx) = oneshot::channel();
         let expected = {
             let mut state = self.shared.lock();
@@ -127,6 +133,8 @@ impl SignalExporter {
                 if expected > 0 {
                     state.round = Some(Round {
                         event: event.clone(),
+                        sample_no: signal.sample_no,
+                        tag: signal.tag.clone(),
                         waiting,
                         answers: BTreeMap::new(),
                         done: Some(done_tx),
@@ -137,7 +145,7 @@ impl SignalExporter {
         };
         // Clears the round however this call ends (also when its future is dropped).
         let round = RoundGuard(&self.shared);
-        let receivers = self.send(&event, options).await?;
+        let receivers = self.send_signal(&signal).await?;
         tracing::debug!(%event, receivers, subscribers = expected, "signal published");
         if expected == 0 {
             return Ok(PublishReport::new(
@@ -163,7 +171,9 @@ impl SignalExporter {
         }
         let round = round.take();
         let (answers, missing) = round.map(|r| (r.answers, r.waiting)).unwrap_or_default();
-        let report = PublishReport::new(event, answers, missing, receivers, started.elapsed());
+        let evicted = self.shared.tally(answers.keys().cloned(), &missing);
+        let mut report = PublishReport::new(event, answers, missing, receivers, started.elapsed());
+        report.evicted = evicted;
         tracing::info!(event = %report.event, code = report.code.code(), elapsed = ?report.elapsed, "publish complete");
         Ok(report)
     }

@@ -31,6 +31,11 @@ pub struct PublishReport {
     pub answers: BTreeMap<String, Answer>,
     /// The subscribers that did not answer before the timeout.
     pub missing: BTreeSet<String>,
+    /// Subscribers removed after this publish because they missed too many
+    /// answers in a row (see
+    /// [`SignalExporterBuilder::evict_after`](crate::SignalExporterBuilder::evict_after));
+    /// they are in `missing` too.
+    pub evicted: BTreeSet<String>,
     /// How many clients received the signal, as `PUBLISH` counted them.
     pub receivers: usize,
     /// From the call to the complete report.
@@ -57,6 +62,7 @@ impl PublishReport {
             code,
             answers,
             missing,
+            evicted: BTreeSet::new(),
             receivers,
             elapsed,
         }

@@ -19,6 +19,10 @@ pub(crate) struct Shared {
     /// The size of the subscriber set, for waiters.
     pub(crate) subscriber_count: watch::Sender<usize>,
     pub(crate) events: broadcast::Sender<ExporterEvent>,
+    /// Late answers ignored so far.
+    stale: std::sync::atomic::AtomicU64,
+    /// Evict a subscriber after this many consecutive missed answers.
+    pub(crate) evict_after: Option<u32>,
 }
 
 #[derive(Default)]
@@ -29,11 +33,17 @@ pub(crate) struct State {
     pub(crate) subscribers: BTreeSet<String>,
     /// The publish in flight, if any.
     pub(crate) round: Option<Round>,
+    /// Consecutive publishes each subscriber did not answer.
+    pub(crate) misses: BTreeMap<String, u32>,
 }
 
 /// One publish waiting for its answers.
 pub(crate) struct Round {
     pub(crate) event: String,
+    /// The signal's `sample_no` and `tag`: an answer that names others is
+    /// a late answer to an earlier signal.
+    pub(crate) sample_no: i64,
+    pub(crate) tag: String,
     /// Subscribers that have not answered yet; with `answers`, the whole set.
     pub(crate) waiting: BTreeSet<String>,
     pub(crate) answers: BTreeMap<String, Answer>,
@@ -42,13 +52,15 @@ pub(crate) struct Round {
 }
 
 impl Shared {
-    pub(crate) fn new(publisher_id: String, channels: Channels) -> Self {
+    pub(crate) fn new(publisher_id: String, channels: Channels, evict_after: Option<u32>) -> Self {
         Self {
             publisher_id,
             channels,
             state: Mutex::new(State::default()),
             subscriber_count: watch::Sender::new(0),
             events: broadcast::Sender::new(super::progress::EVENTS_CAPACITY),
+            stale: std::sync::atomic::AtomicU64::new(0),
+            evict_after,
         }
     }
 
@@ -106,6 +118,53 @@ impl Shared {
         }
     }
 
+    /// Removes a subscriber; whether it was one.
+    pub(crate) fn remove_subscriber(&self, responder_id: &str) -> bool {
+        let mut state = self.lock();
+        state.misses.remove(responder_id);
+        let removed = state.subscribers.remove(responder_id);
+        if removed {
+            let count = state.subscribers.len();
+            self.subscriber_count.send_replace(count);
+        }
+        removed
+    }
+
+    /// Counts who answered and who did not at the end of a publish; returns
+    /// the subscribers evicted for missing too many in a row.
+    pub(crate) fn tally(
+        &self,
+        answered: impl IntoIterator<Item = String>,
+        missing: &BTreeSet<String>,
+    ) -> BTreeSet<String> {
+        let mut state = self.lock();
+        for id in answered {
+            state.misses.remove(&id);
+        }
+        let mut evicted = BTreeSet::new();
+        for id in missing {
+            let misses = state.misses.entry(id.clone()).or_insert(0);
+            *misses += 1;
+            let misses = *misses;
+            if self.evict_after.is_some_and(|limit| misses >= limit) && state.subscribers.remove(id)
+            {
+                state.misses.remove(id);
+                tracing::warn!(responder_id = %id, misses, "subscriber evicted: it missed too many answers in a row");
+                let subscribers = state.subscribers.len();
+                self.emit(|| ExporterEvent::SubscriberEvicted {
+                    responder_id: id.clone(),
+                    subscribers,
+                });
+                evicted.insert(id.clone());
+            }
+        }
+        if !evicted.is_empty() {
+            let count = state.subscribers.len();
+            self.subscriber_count.send_replace(count);
+        }
+        evicted
+    }
+
     /// Handles one Response addressed to anybody.
     fn on_response(&self, response: Response) {
         if response.publisher_id != self.publisher_id {
@@ -130,6 +189,23 @@ impl Shared {
             tracing::debug!(responder_id = %response.responder_id, event = %response.event, "response for an event not being published; ignored");
             return;
         };
+        let stale = response.sample_no.is_some_and(|s| s != round.sample_no)
+            || response.tag.as_ref().is_some_and(|t| *t != round.tag);
+        if stale {
+            let stale = self
+                .stale
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+                + 1;
+            tracing::debug!(
+                responder_id = %response.responder_id,
+                event = %round.event,
+                answered_sample = ?response.sample_no,
+                answered_tag = ?response.tag,
+                stale,
+                "answer to another signal of this event (a late answer); ignored"
+            );
+            return;
+        }
         let id = response.responder_id;
         if round.waiting.remove(&id) {
             if ras.is_success() {
@@ -159,7 +235,7 @@ impl Shared {
                 }
             }
         } else if round.answers.contains_key(&id) {
-            tracing::debug!(responder_id = %id, event = %round.event, "duplicate answer; counted once");
+            tracing::warn!(responder_id = %id, event = %round.event, "two answers from one responder id to one signal: do two responders share this id? The first was counted");
         } else {
             tracing::warn!(responder_id = %id, event = %round.event, %ras, "answer from a responder that is not a subscriber; ignored");
         }

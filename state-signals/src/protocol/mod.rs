@@ -51,12 +51,27 @@ pub(crate) fn parse_capped<T: serde::de::DeserializeOwned>(
             cap,
         });
     }
-    serde_json::from_slice(bytes).map_err(Unreadable::Malformed)
+    from_object(bytes).map_err(Unreadable::Malformed)
+}
+
+/// A payload must be one JSON object (an array would fill a struct's fields
+/// in order, which the Python package refuses too); a key given twice takes
+/// its last value, as with Python's `json.loads`.
+fn from_object<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> serde_json::Result<T> {
+    use serde::de::Error as _;
+    let value: serde_json::Value = serde_json::from_slice(bytes)?;
+    if !value.is_object() {
+        return Err(serde_json::Error::custom(format!(
+            "expected a JSON object, found {}",
+            json_type(&value)
+        )));
+    }
+    serde_json::from_value(value)
 }
 
 /// Parses one JSON payload, whatever its size.
 pub(crate) fn parse<T: serde::de::DeserializeOwned>(what: &'static str, bytes: &[u8]) -> Result<T> {
-    serde_json::from_slice(bytes).map_err(|source| Error::Malformed { what, source })
+    from_object(bytes).map_err(|source| Error::Malformed { what, source })
 }
 
 /// The JSON type name of a value, for error messages.

@@ -19,6 +19,7 @@ use super::Ras;
 /// assert_eq!(r.ras, Some(Ras::FAILURE));
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "Received")]
 #[non_exhaustive]
 pub struct Response {
     /// The responder's unique id.
@@ -28,22 +29,77 @@ pub struct Response {
     /// The event being answered.
     pub event: String,
     /// How the responder fared; `None` for an answer that only subscribes.
-    #[serde(
-        default,
-        deserialize_with = "ras_or_null",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ras: Option<Ras>,
     /// Optional detail.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+    /// Extension: the `sample_no` of the signal answered. Sent by this
+    /// crate's responders when they answer a signal they received (never by
+    /// the Python package, whose exporter ignores the key); a Rust exporter
+    /// ignores an answer whose `sample_no` or `tag` is not the publish's in
+    /// flight (a late answer to an earlier signal).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sample_no: Option<i64>,
+    /// Extension: the `tag` of the signal answered (see [`sample_no`](Self::sample_no)).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tag: Option<String>,
 }
 
-/// A present key holding `null` is an answer that failed; only a missing key is `None`.
-fn ras_or_null<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Ras>, D::Error> {
-    Ok(Some(
-        Option::<Ras>::deserialize(deserializer)?.unwrap_or(Ras::FAILURE),
-    ))
+/// A response as received: `ras` still raw, so that an invalid one is a
+/// failed answer with a reason instead of a skipped payload.
+#[derive(Deserialize)]
+struct Received {
+    responder_id: String,
+    publisher_id: String,
+    event: String,
+    #[serde(default, deserialize_with = "present")]
+    ras: Option<serde_json::Value>,
+    #[serde(default)]
+    message: Option<String>,
+    #[serde(default)]
+    sample_no: Option<i64>,
+    #[serde(default)]
+    tag: Option<String>,
+}
+
+/// A present key is `Some`, even when it holds `null`.
+fn present<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<serde_json::Value>, D::Error> {
+    serde_json::Value::deserialize(deserializer).map(Some)
+}
+
+impl From<Received> for Response {
+    fn from(r: Received) -> Self {
+        let (ras, message) = match r.ras {
+            None => (None, r.message),
+            // A present `null` is an answer that failed, as in the Python exporter.
+            Some(serde_json::Value::Null) => (Some(Ras::FAILURE), r.message),
+            Some(raw) => match Ras::deserialize(&raw) {
+                Ok(ras) => (Some(ras), r.message),
+                Err(_) => {
+                    let why = format!(
+                        "invalid ras {raw} (not an integer, a boolean or null): counted as failed"
+                    );
+                    let message = match r.message {
+                        Some(m) => format!("{why}; message: {m}"),
+                        None => why,
+                    };
+                    (Some(Ras::FAILURE), Some(message))
+                }
+            },
+        };
+        Self {
+            responder_id: r.responder_id,
+            publisher_id: r.publisher_id,
+            event: r.event,
+            ras,
+            message,
+            sample_no: r.sample_no,
+            tag: r.tag,
+        }
+    }
 }
 
 impl Response {
@@ -66,7 +122,18 @@ impl Response {
             event: event.into(),
             ras: None,
             message: None,
+            sample_no: None,
+            tag: None,
         }
+    }
+
+    /// Sets [`sample_no`](Self::sample_no) and [`tag`](Self::tag) from the
+    /// signal answered.
+    #[must_use]
+    pub fn answering(mut self, signal: &crate::Signal) -> Self {
+        self.sample_no = Some(signal.sample_no);
+        self.tag = Some(signal.tag.clone());
+        self
     }
 
     /// Sets [`responder_id`](Self::responder_id).
@@ -145,7 +212,15 @@ mod tests {
         assert_eq!(parse(r#","ras":null"#).unwrap().ras, Some(Ras::FAILURE));
         assert_eq!(parse(r#","ras":-3"#).unwrap().ras, Some(Ras::new(-3)));
         assert_eq!(parse(r#","ras":1.0"#).unwrap().ras, Some(Ras::SUCCESS));
-        assert!(parse(r#","ras":"1""#).is_err());
+        // Present but invalid: a failed answer that says why.
+        let invalid = parse(r#","ras":"1","message":"m""#).unwrap();
+        assert_eq!(invalid.ras, Some(Ras::FAILURE));
+        assert_eq!(
+            invalid.message.as_deref(),
+            Some(
+                r#"invalid ras "1" (not an integer, a boolean or null): counted as failed; message: m"#
+            )
+        );
         assert!(parse(r#","extra":{"a":1}"#).is_ok());
     }
 

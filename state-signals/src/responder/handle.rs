@@ -102,6 +102,10 @@ impl ResponderHandle {
     /// Answers `publisher_id`'s `event`. Answering `initialization` (with
     /// [`Reply::ack`] or any reply) subscribes this responder to that exporter.
     ///
+    /// This raw form has no signal, so the answer carries no `sample_no` /
+    /// `tag`: a Rust exporter cannot tell it from a late answer to an
+    /// earlier signal of the same event. Prefer [`respond_to`](Self::respond_to).
+    ///
     /// # Errors
     ///
     /// [`Error::Redis`](crate::Error::Redis) when the server refused the
@@ -116,31 +120,37 @@ impl ResponderHandle {
         event: &str,
         reply: impl Into<Reply>,
     ) -> Result<()> {
-        let (ras, message) = reply.into().into_parts();
-        let response = Response {
-            responder_id: self.responder_id().to_owned(),
-            publisher_id: publisher_id.to_owned(),
-            event: event.to_owned(),
-            ras,
-            message,
-        };
-        let receivers = self
-            .inner
-            .transport
-            .publish(self.inner.channels.responses(), response.to_json())
-            .await?;
-        tracing::debug!(%publisher_id, %event, ?ras, receivers, "responded");
-        Ok(())
+        let response = Response::new(event).with_publisher_id(publisher_id);
+        self.send(response, reply.into()).await
     }
 
-    /// Answers `signal` (the Python package's `srespond`).
+    /// Answers `signal` (the Python package's `srespond`). The answer
+    /// carries the signal's `sample_no` and `tag` (an extension the Python
+    /// exporter ignores), so that a Rust exporter never counts it for
+    /// another signal.
     ///
     /// # Errors
     ///
     /// Those of [`respond`](Self::respond).
     pub async fn respond_to(&self, signal: &Signal, reply: impl Into<Reply>) -> Result<()> {
-        self.respond(&signal.publisher_id, &signal.event, reply)
-            .await
+        let response = Response::new(signal.event.as_str())
+            .with_publisher_id(signal.publisher_id.as_str())
+            .answering(signal);
+        self.send(response, reply.into()).await
+    }
+
+    async fn send(&self, mut response: Response, reply: Reply) -> Result<()> {
+        let (ras, message) = reply.into_parts();
+        response.responder_id.clone_from(&self.inner.responder_id);
+        response.ras = ras;
+        response.message = message;
+        let receivers = self
+            .inner
+            .transport
+            .publish(self.inner.channels.responses(), response.to_json())
+            .await?;
+        tracing::debug!(publisher_id = %response.publisher_id, event = %response.event, ?ras, receivers, "responded");
+        Ok(())
     }
 }
 
