@@ -25,8 +25,8 @@ pub use exporter::{
 };
 pub use monitor::{Observed, SignalMonitor, SignalMonitorBuilder};
 pub use protocol::{
-    Channels, Metadata, Ras, Response, ResultCode, Signal, DEFAULT_MAX_PAYLOAD, DEFAULT_SAMPLE_NO,
-    DEFAULT_TAG, INITIALIZATION, SHUTDOWN,
+    Channels, Escaped, Metadata, Ras, Response, ResultCode, Signal, DEFAULT_MAX_PAYLOAD,
+    DEFAULT_SAMPLE_NO, DEFAULT_TAG, INITIALIZATION, SHUTDOWN,
 };
 pub use responder::{
     Handler, Reply, ResponderHandle, SignalResponder, SignalResponderBuilder, Signals,

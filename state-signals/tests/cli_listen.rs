@@ -2,7 +2,7 @@
 
 mod cli_support;
 
-use cli_support::common::{within, RedisServer};
+use cli_support::common::{next_json, within, RedisServer};
 use cli_support::{cli, wait};
 use serde_json::json;
 
@@ -26,17 +26,25 @@ async fn listen_prints_signals_and_responses() {
     let responder = within(server.responder().responder_id("r").connect())
         .await
         .unwrap();
+    let mut wire = server.raw_subscriber("event-signal-pubsub").await;
     let publish = exporter
         .publish_signal("go")
         .sample(0)
         .tag("t")
         .metadata_value(json!({"k": [1]}))
         .timeout(std::time::Duration::from_millis(300));
-    let answer = responder.handle().respond(
-        exporter.publisher_id(),
-        "go",
-        state_signals::Reply::failure("nope"),
-    );
+    // Answer once the signal is on the wire: the listener sees it first.
+    let answer = async {
+        while next_json(&mut wire).await["event"] != "go" {}
+        responder
+            .handle()
+            .respond(
+                exporter.publisher_id(),
+                "go",
+                state_signals::Reply::failure("nope"),
+            )
+            .await
+    };
     let (report, answered) =
         within(async { tokio::join!(std::future::IntoFuture::into_future(publish), answer) }).await;
     answered.unwrap();
@@ -66,4 +74,30 @@ async fn listen_prints_signals_and_responses() {
         "{}",
         lines[1]
     );
+}
+
+#[tokio::test]
+async fn text_output_escapes_control_characters() {
+    let server = RedisServer::start();
+    let listener = cli(&server, &["listen", "--format", "text", "--count", "1"])
+        .spawn()
+        .unwrap();
+    server.wait_numsub("event-signal-pubsub", 1).await;
+    let hostile = json!({
+        "publisher_id": "p\u{1b}[2J", "process_name": "x", "event": "go\nFAKE line",
+        "runner_host": "h", "tag": "t\r"
+    });
+    server
+        .publish_raw("event-signal-pubsub", hostile.to_string())
+        .await;
+    let out = wait(listener).await;
+    assert_eq!(out.code(), 0, "{out:?}");
+    assert_eq!(out.stdout.lines().count(), 1, "one line: {:?}", out.stdout);
+    assert!(
+        out.stdout.contains(r#"go\nFAKE line from p\u{1b}[2J"#)
+            && out.stdout.contains(r#"tag "t\r""#),
+        "{}",
+        out.stdout
+    );
+    assert!(!out.stdout.contains('\u{1b}'));
 }

@@ -197,3 +197,45 @@ async fn respond_gives_up_with_status_7_after_the_idle_timeout() {
     assert_eq!(out.code(), 7, "no served exporter spoke: {out:?}");
     assert!(out.stderr.contains("gave up serving"), "{}", out.stderr);
 }
+
+#[tokio::test]
+async fn a_background_job_can_read_the_metadata_file_and_stderr_is_logged_with_vv() {
+    let server = RedisServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("copy.json");
+    let script = format!(
+        r#"echo oops-on-stderr >&2; (sleep 0.3; cat "$SIGNAL_METADATA_FILE" > '{0}.tmp'; mv '{0}.tmp' '{0}') &"#,
+        copy.display()
+    );
+    let mut r = responders(&server, &[&["--id", "bg", "-vv", "--exec", &script]]).await;
+    let exporter = within(server.exporter("bench").connect()).await.unwrap();
+    within(exporter.initialize_and_wait(1, ["go"]))
+        .await
+        .unwrap();
+    let report = within(
+        exporter
+            .publish_signal("go")
+            .metadata_value(json!({"k": 1})),
+    )
+    .await
+    .unwrap();
+    assert_eq!(report.code, ResultCode::AllSucceeded, "{report:?}");
+    // The job reads the file after the command exited: it is still there.
+    let copied = within(async {
+        loop {
+            if let Ok(text) = std::fs::read_to_string(&copy) {
+                return text;
+            }
+            // A file appearing has no notification here: look again shortly.
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await;
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&copied).unwrap(),
+        json!({"k": 1})
+    );
+    within(exporter.shutdown()).await.unwrap();
+    let out = wait(r.remove(0)).await;
+    assert!(out.stderr.contains("oops-on-stderr"), "{}", out.stderr);
+}

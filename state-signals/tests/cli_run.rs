@@ -277,3 +277,67 @@ async fn events_from_a_pipe_publishes_line_by_line() {
         "bad lines make the session end with 6"
     );
 }
+
+#[tokio::test]
+async fn sample_auto_numbers_publishes_and_no_subscriber_is_told() {
+    let server = RedisServer::start();
+    let mut wire = server.raw_subscriber("event-signal-pubsub").await;
+    let out = finish(cli(
+        &server,
+        &["run", "--process", "bench", "--sample", "auto", "a", "b"],
+    ))
+    .await;
+    assert_eq!(out.code(), 0, "{out:?}");
+    let mut samples = Vec::new();
+    for _ in 0..4 {
+        let signal = next_json(&mut wire).await;
+        if signal["event"] == "a" || signal["event"] == "b" {
+            samples.push(signal["sample_no"].as_i64().unwrap());
+        }
+    }
+    assert_eq!(samples, [1, 2]);
+    assert!(
+        out.stderr.contains("no subscriber to wait for"),
+        "a publish that reached nobody is not silent: {}",
+        out.stderr
+    );
+    let out = finish(cli(
+        &server,
+        &["run", "--process", "bench", "--require-subscribers", "a"],
+    ))
+    .await;
+    assert_eq!(out.code(), 3, "{out:?}");
+}
+
+#[tokio::test]
+async fn legal_without_events_from_is_refused() {
+    let server = RedisServer::start();
+    let out = finish(cli(
+        &server,
+        &["run", "--process", "bench", "--legal", "a,b", "a"],
+    ))
+    .await;
+    assert_eq!(out.code(), 64, "{out:?}");
+}
+
+#[tokio::test]
+async fn the_summary_names_who_is_missing() {
+    let server = RedisServer::start();
+    let _r = responders(&server, &[&["--id", "stuck", "--exec", "sleep 30"]]).await;
+    let out = finish(cli(
+        &server,
+        &[
+            "run",
+            "--process",
+            "bench",
+            "--await",
+            "1",
+            "--timeout",
+            "0.3",
+            "start",
+        ],
+    ))
+    .await;
+    assert_eq!(out.code(), 2, "{out:?}");
+    assert!(out.stderr.contains("missing: stuck"), "{}", out.stderr);
+}

@@ -8,6 +8,7 @@ use tokio::sync::{broadcast, oneshot, watch};
 
 use super::report::Answer;
 use super::ExporterEvent;
+use crate::protocol::Escaped;
 use crate::protocol::{Channels, Response, INITIALIZATION};
 use crate::transport::Incoming;
 
@@ -89,13 +90,13 @@ impl Shared {
         for id in ids {
             if state.subscribers.insert(id.clone()) {
                 let subscribers = state.subscribers.len();
-                tracing::info!(responder_id = %id, subscribers, "subscriber joined");
+                tracing::info!(responder_id = %Escaped(&id), subscribers, "subscriber joined");
                 self.emit(|| ExporterEvent::SubscriberJoined {
                     responder_id: id,
                     subscribers,
                 });
             } else {
-                tracing::debug!(responder_id = %id, "repeated initialization answer; already subscribed");
+                tracing::debug!(responder_id = %Escaped(&id), "repeated initialization answer; already subscribed");
             }
         }
         // Waiters wake only when the count changed (not on repeated answers).
@@ -149,7 +150,7 @@ impl Shared {
             if self.evict_after.is_some_and(|limit| misses >= limit) && state.subscribers.remove(id)
             {
                 state.misses.remove(id);
-                tracing::warn!(responder_id = %id, misses, "subscriber evicted: it missed too many answers in a row");
+                tracing::warn!(responder_id = %Escaped(&id), misses, "subscriber evicted: it missed too many answers in a row");
                 let subscribers = state.subscribers.len();
                 self.emit(|| ExporterEvent::SubscriberEvicted {
                     responder_id: id.clone(),
@@ -168,7 +169,7 @@ impl Shared {
     /// Handles one Response addressed to anybody.
     fn on_response(&self, response: Response) {
         if response.publisher_id != self.publisher_id {
-            tracing::trace!(publisher_id = %response.publisher_id, "response for another exporter");
+            tracing::trace!(publisher_id = %Escaped(&response.publisher_id), "response for another exporter");
             return;
         }
         if response.event == INITIALIZATION {
@@ -176,17 +177,17 @@ impl Shared {
             if state.accepting {
                 self.add_locked(&mut state, [response.responder_id]);
             } else {
-                tracing::debug!(responder_id = %response.responder_id, "initialization answer while not accepting subscribers; ignored");
+                tracing::debug!(responder_id = %Escaped(&response.responder_id), "initialization answer while not accepting subscribers; ignored");
             }
             return;
         }
         let Some(ras) = response.ras else {
-            tracing::debug!(responder_id = %response.responder_id, event = %response.event, "response without ras; ignored");
+            tracing::debug!(responder_id = %Escaped(&response.responder_id), event = %Escaped(&response.event), "response without ras; ignored");
             return;
         };
         let mut state = self.lock();
         let Some(round) = state.round.as_mut().filter(|r| r.event == response.event) else {
-            tracing::debug!(responder_id = %response.responder_id, event = %response.event, "response for an event not being published; ignored");
+            tracing::debug!(responder_id = %Escaped(&response.responder_id), event = %Escaped(&response.event), "response for an event not being published; ignored");
             return;
         };
         let stale = response.sample_no.is_some_and(|s| s != round.sample_no)
@@ -197,8 +198,8 @@ impl Shared {
                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
                 + 1;
             tracing::debug!(
-                responder_id = %response.responder_id,
-                event = %round.event,
+                responder_id = %Escaped(&response.responder_id),
+                event = %Escaped(&round.event),
                 answered_sample = ?response.sample_no,
                 answered_tag = ?response.tag,
                 stale,
@@ -209,9 +210,9 @@ impl Shared {
         let id = response.responder_id;
         if round.waiting.remove(&id) {
             if ras.is_success() {
-                tracing::debug!(responder_id = %id, event = %round.event, "answered");
+                tracing::debug!(responder_id = %Escaped(&id), event = %Escaped(&round.event), "answered");
             } else {
-                tracing::warn!(responder_id = %id, event = %round.event, %ras, message = ?response.message, "subscriber failed");
+                tracing::warn!(responder_id = %Escaped(&id), event = %Escaped(&round.event), %ras, message = ?response.message.as_deref().map(Escaped), "subscriber failed");
             }
             round.answers.insert(
                 id.clone(),
@@ -235,9 +236,9 @@ impl Shared {
                 }
             }
         } else if round.answers.contains_key(&id) {
-            tracing::warn!(responder_id = %id, event = %round.event, "two answers from one responder id to one signal: do two responders share this id? The first was counted");
+            tracing::warn!(responder_id = %Escaped(&id), event = %Escaped(&round.event), "two answers from one responder id to one signal: do two responders share this id? The first was counted");
         } else {
-            tracing::warn!(responder_id = %id, event = %round.event, %ras, "answer from a responder that is not a subscriber; ignored");
+            tracing::warn!(responder_id = %Escaped(&id), event = %Escaped(&round.event), %ras, "answer from a responder that is not a subscriber; ignored");
         }
     }
 }

@@ -1,6 +1,7 @@
 //! The wire format: serde types and constants, no I/O.
 
 mod channels;
+mod escaped;
 mod ids;
 mod locks;
 mod ras;
@@ -9,6 +10,7 @@ mod result_code;
 mod signal;
 
 pub use channels::Channels;
+pub use escaped::Escaped;
 pub(crate) use ids::{new_publisher_id, new_responder_id};
 pub(crate) use locks::Locks;
 pub use ras::Ras;

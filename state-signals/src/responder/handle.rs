@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use super::intake::Intake;
 use super::Reply;
+use crate::protocol::Escaped;
 use crate::protocol::{Channels, Locks, Response, Signal};
 use crate::transport::Transport;
 use crate::Result;
@@ -149,7 +150,7 @@ impl ResponderHandle {
             .transport
             .publish(self.inner.channels.responses(), response.to_json())
             .await?;
-        tracing::debug!(publisher_id = %response.publisher_id, event = %response.event, ?ras, receivers, "responded");
+        tracing::debug!(publisher_id = %Escaped(&response.publisher_id), event = %Escaped(&response.event), ?ras, receivers, "responded");
         Ok(())
     }
 }

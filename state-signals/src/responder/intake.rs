@@ -9,6 +9,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
 
+use crate::protocol::Escaped;
 use crate::protocol::{Locks, Signal};
 use crate::throttle::Throttle;
 
@@ -278,7 +279,7 @@ impl Intake {
     /// Counts a signal that will never be acted on.
     pub(crate) fn count_filtered(&self, signal: &Signal) {
         self.filtered.fetch_add(1, Ordering::Relaxed);
-        tracing::trace!(publisher_id = %signal.publisher_id, tag = %signal.tag, event = %signal.event, "signal filtered out");
+        tracing::trace!(publisher_id = %Escaped(&signal.publisher_id), tag = %Escaped(&signal.tag), event = %Escaped(&signal.event), "signal filtered out");
     }
 
     fn overflowed(&self) {

@@ -9,6 +9,7 @@ use tokio::time::Instant;
 
 use super::intake::ServeGate;
 use super::{Reply, ResponderHandle, SignalResponder, Signals};
+use crate::protocol::Escaped;
 use crate::protocol::Signal;
 use crate::{Error, Result};
 
@@ -201,10 +202,10 @@ impl<H: Handler> Serving<H> {
                         serve.decide(pid, wanted);
                     }
                     if !wanted {
-                        tracing::debug!(publisher_id = %pid, "the subscribe hook declined this exporter");
+                        tracing::debug!(publisher_id = %Escaped(&pid), "the subscribe hook declined this exporter");
                         continue;
                     }
-                    tracing::info!(publisher_id = %pid, process_name = %signal.process_name, "subscribing to exporter");
+                    tracing::info!(publisher_id = %Escaped(&pid), process_name = %Escaped(&signal.process_name), "subscribing to exporter");
                     answer(&self.handle, &signal, Reply::ack()).await?;
                 }
                 Step::Shutdown => {
@@ -213,7 +214,7 @@ impl<H: Handler> Serving<H> {
                         serve.served.remove(pid);
                         serve.served.len()
                     });
-                    tracing::info!(publisher_id = %pid, "exporter shut down");
+                    tracing::info!(publisher_id = %Escaped(&pid), "exporter shut down");
                     if left == Some(0) && !self.options.keep_running {
                         return Ok(());
                     }
@@ -242,7 +243,7 @@ impl<H: Handler> Serving<H> {
             } else if serve.declined.contains(pid) {
                 Step::Skip
             } else if !serve.wants_process(&signal.process_name) {
-                tracing::debug!(process_name = %signal.process_name, "exporter of another process; not subscribing");
+                tracing::debug!(process_name = %Escaped(&signal.process_name), "exporter of another process; not subscribing");
                 drop(gate);
                 if let Some(serve) = self.handle.intake().gate().serve.as_mut() {
                     serve.decide(pid, false);
@@ -273,7 +274,7 @@ async fn answer(handle: &ResponderHandle, signal: &Signal, reply: Reply) -> Resu
             Err(error)
         }
         Err(error) => {
-            tracing::warn!(%error, event = %signal.event, "could not answer");
+            tracing::warn!(%error, event = %Escaped(&signal.event), "could not answer");
             Ok(())
         }
     }

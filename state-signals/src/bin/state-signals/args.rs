@@ -120,9 +120,20 @@ pub struct RunArgs {
     #[arg(long)]
     pub tag: Option<String>,
 
-    /// The sample number of every published event.
-    #[arg(long, allow_negative_numbers = true)]
-    pub sample: Option<i64>,
+    /// The sample number of every published event, or `auto` to number
+    /// them 1, 2, 3 … (so that a late answer is never counted for the next
+    /// signal).
+    #[arg(long, allow_negative_numbers = true, value_name = "N|auto")]
+    pub sample: Option<Sample>,
+
+    /// Remove a subscriber after it missed N answers in a row.
+    #[arg(long, value_name = "N")]
+    pub evict_after: Option<u32>,
+
+    /// Fail (exit 3) when a publish has no subscriber to wait for (without
+    /// it, such a publish is reported "0/0 answered" with a warning).
+    #[arg(long)]
+    pub require_subscribers: bool,
 
     /// A JSON object sent as every published event's metadata.
     #[arg(long, value_name = "JSON")]
@@ -235,6 +246,28 @@ pub enum Format {
     Json,
     /// One readable line per message.
     Text,
+}
+
+/// `run --sample`: a fixed sample number, or numbered publishes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sample {
+    /// Every publish carries this sample number.
+    Fixed(i64),
+    /// Publishes are numbered 1, 2, 3 ….
+    Auto,
+}
+
+impl std::str::FromStr for Sample {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s == "auto" {
+            return Ok(Self::Auto);
+        }
+        s.parse()
+            .map(Self::Fixed)
+            .map_err(|_| format!("`{s}` is neither an integer nor `auto`"))
+    }
 }
 
 /// A duration in seconds, or `none` for no limit.

@@ -22,11 +22,14 @@ const MESSAGE_MAX: usize = 1024;
 pub struct Exec {
     pub command: String,
     pub timeout: Option<Duration>,
+    /// The metadata file of the last signal, kept until the next one so that
+    /// a background job the command started can still read it.
+    pub last_metadata: Option<tempfile::NamedTempFile>,
 }
 
 impl Exec {
     /// Runs the command for `signal`; `stopping` turning true kills it.
-    pub async fn run(&self, signal: &Signal, stopping: &mut watch::Receiver<bool>) -> Reply {
+    pub async fn run(&mut self, signal: &Signal, stopping: &mut watch::Receiver<bool>) -> Reply {
         match self.try_run(signal, stopping).await {
             Ok(reply) => reply,
             Err(error) => Reply::failure(format!("cannot run the command: {error}")),
@@ -34,7 +37,7 @@ impl Exec {
     }
 
     async fn try_run(
-        &self,
+        &mut self,
         signal: &Signal,
         stopping: &mut watch::Receiver<bool>,
     ) -> std::io::Result<Reply> {
@@ -95,7 +98,11 @@ impl Exec {
         // little for the rest of the output, then answer with what came.
         let stdout = stdout.collect().await;
         let stderr = stderr.collect().await;
-        drop(file);
+        let text = String::from_utf8_lossy(&stderr);
+        if !text.trim().is_empty() {
+            tracing::debug!(stderr = %state_signals::Escaped(text.trim_end()), "the command wrote on stderr");
+        }
+        self.last_metadata = Some(file);
         Ok(match ended {
             Ended::Exited(status) if status.success() => {
                 reply_with(Reply::success(), last_line(&stdout))

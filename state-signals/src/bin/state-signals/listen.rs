@@ -1,7 +1,7 @@
 //! `state-signals listen`: every signal (and response) as a line.
 
 use serde_json::json;
-use state_signals::{Observed, Response, Signal, SignalMonitor};
+use state_signals::{Escaped, Observed, Response, Signal, SignalMonitor};
 
 use crate::args::{Cli, Format, ListenArgs};
 use crate::exit::{self, Failure};
@@ -45,16 +45,17 @@ fn now() -> humantime::Rfc3339Timestamp {
     humantime::format_rfc3339_millis(std::time::SystemTime::now())
 }
 
+/// Every remote string is escaped: a payload cannot drive the terminal.
 fn signal_text(s: &Signal) -> String {
     let mut line = format!(
-        "{} signal   {} from {} (process {}, host {}, sample {}, tag {:?})",
+        "{} signal   {} from {} (process {}, host {}, sample {}, tag \"{}\")",
         now(),
-        s.event,
-        s.publisher_id,
-        s.process_name,
-        s.runner_host,
+        Escaped(&s.event),
+        Escaped(&s.publisher_id),
+        Escaped(&s.process_name),
+        Escaped(&s.runner_host),
         s.sample_no,
-        s.tag
+        Escaped(&s.tag)
     );
     if let Some(metadata) = &s.metadata {
         line.push_str(&format!(
@@ -70,12 +71,12 @@ fn response_text(r: &Response) -> String {
     let mut line = format!(
         "{} response {} from {} to {}: ras {ras}",
         now(),
-        r.event,
-        r.responder_id,
-        r.publisher_id
+        Escaped(&r.event),
+        Escaped(&r.responder_id),
+        Escaped(&r.publisher_id)
     );
     if let Some(message) = &r.message {
-        line.push_str(&format!(" {message:?}"));
+        line.push_str(&format!(" \"{}\"", Escaped(message)));
     }
     line
 }

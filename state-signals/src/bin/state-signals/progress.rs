@@ -47,6 +47,13 @@ impl Progress {
             .await
     }
 
+    /// A line that stays on stderr, on a terminal too (not with -q).
+    pub fn summary(&self, line: String) {
+        if !self.quiet {
+            eprintln!("state-signals: {line}");
+        }
+    }
+
     /// A plain line on stderr (not on a terminal, where the bar says it, and not with -q).
     pub fn note(&self, line: String) {
         if !self.terminal && !self.quiet {

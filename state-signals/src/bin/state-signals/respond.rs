@@ -20,7 +20,7 @@ struct Respond {
 
 impl Handler for Respond {
     async fn on_signal(&mut self, signal: &Signal) -> Reply {
-        let Some(exec) = &self.exec else {
+        let Some(exec) = &mut self.exec else {
             return self.reply.clone();
         };
         if !self.events.is_empty() && !self.events.contains(&signal.event) {
@@ -63,6 +63,7 @@ pub async fn respond(cli: &Cli, args: &RespondArgs) -> Result<u8, Failure> {
         exec: args.exec.as_ref().map(|command| Exec {
             command: command.clone(),
             timeout: args.exec_timeout.0,
+            last_metadata: None,
         }),
         events: args.events.clone(),
         reply: match &args.message {

@@ -2,10 +2,10 @@
 
 use serde::Deserialize;
 use serde_json::Value;
-use state_signals::{Metadata, ResultCode, SignalExporter};
+use state_signals::{Escaped, Metadata, ResultCode, SignalExporter};
 use tokio::io::{AsyncBufReadExt, BufReader};
 
-use crate::args::{Cli, RunArgs};
+use crate::args::{Cli, RunArgs, Sample};
 use crate::exit::{self, Failure};
 use crate::output::{print_line, ReportLine};
 use crate::progress::Progress;
@@ -25,16 +25,25 @@ struct EventLine {
 }
 
 pub async fn run(cli: &Cli, args: &RunArgs) -> Result<u8, Failure> {
+    if !args.legal.is_empty() && args.events_from.is_none() {
+        return Err(Failure::new(
+            exit::USAGE,
+            "`--legal` applies only with `--events-from` (otherwise the events given are the legal ones)",
+        ));
+    }
     let metadata = args.metadata.as_deref().map(parse_metadata).transpose()?;
     let legal = if args.events_from.is_some() {
         &args.legal
     } else {
         &args.events
     };
-    let exporter = SignalExporter::builder(&args.process)
+    let mut builder = SignalExporter::builder(&args.process)
         .options(crate::connect_options(cli))
-        .connect()
-        .await?;
+        .number_samples(args.sample == Some(Sample::Auto));
+    if let Some(missed) = args.evict_after {
+        builder = builder.evict_after(missed);
+    }
+    let exporter = builder.connect().await?;
     let mut progress = Progress::new(exporter.events(), cli.quiet);
     let session = session(&exporter, args, legal, metadata, &mut progress);
     let outcome = tokio::select! {
@@ -81,7 +90,10 @@ async fn session(
         event: String::new(),
         metadata,
         tag: args.tag.clone(),
-        sample_no: args.sample,
+        sample_no: match args.sample {
+            Some(Sample::Fixed(n)) => Some(n),
+            Some(Sample::Auto) | None => None,
+        },
     };
     let mut worst = ResultCode::AllSucceeded;
     match &args.events_from {
@@ -183,15 +195,52 @@ async fn publish(
     };
     let want = exporter.subscriber_count();
     let report = progress.answers(&line.event, want, request).await?;
-    progress.note(format!(
+    let mut summary = format!(
         "{}: {}/{} answered, {} ({:.1?})",
         report.event,
         report.answers.len(),
         report.answers.len() + report.missing.len(),
         report.code,
         report.elapsed
-    ));
+    );
+    if !report.missing.is_empty() {
+        let missing: Vec<String> = report
+            .missing
+            .iter()
+            .map(|id| Escaped(id).to_string())
+            .collect();
+        summary.push_str(&format!("; missing: {}", missing.join(", ")));
+    }
+    let failed: Vec<String> = report
+        .failed()
+        .map(|(id, ras)| format!("{} (ras {ras})", Escaped(id)))
+        .collect();
+    if !failed.is_empty() {
+        summary.push_str(&format!("; failed: {}", failed.join(", ")));
+    }
+    if !report.evicted.is_empty() {
+        let evicted: Vec<String> = report
+            .evicted
+            .iter()
+            .map(|id| Escaped(id).to_string())
+            .collect();
+        summary.push_str(&format!("; evicted: {}", evicted.join(", ")));
+    }
+    // On a terminal too: the bar is gone, this line stays.
+    progress.summary(summary);
     print_line(&ReportLine::from(&report));
+    if want == 0 {
+        tracing::warn!(event = %report.event, "the publish had no subscriber to wait for (no `--await`, or another namespace?)");
+        if args.require_subscribers {
+            return Err(Failure::new(
+                exit::SUBSCRIBERS_TIMEOUT,
+                format!(
+                    "`{}` had no subscriber to wait for (--require-subscribers)",
+                    report.event
+                ),
+            ));
+        }
+    }
     Ok(report.code)
 }
 

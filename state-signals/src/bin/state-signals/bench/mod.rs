@@ -85,11 +85,8 @@ fn redis_failed(error: redis::RedisError) -> Failure {
 pub async fn bench(cli: &Cli, args: &BenchArgs) -> Result<u8, Failure> {
     measure::raise_file_limit();
     let namespace = cli.namespace.clone().unwrap_or_else(|| {
-        format!(
-            "bench-{}-{}",
-            std::process::id(),
-            Instant::now().elapsed().subsec_nanos()
-        )
+        // Unique between concurrent runs, on this machine or another.
+        format!("bench-{}", uuid::Uuid::new_v4().simple())
     });
     let floor = if args.floor {
         let target = Target {
