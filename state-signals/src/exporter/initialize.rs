@@ -146,9 +146,16 @@ impl SignalExporter {
         if let Some(event) = legal_events.iter().find(|e| is_reserved(e)) {
             return Err(reserved(event));
         }
+        let first = self.subscribed.get().is_none();
         self.subscribed
             .get_or_try_init(|| self.transport.subscribe(self.shared.channels.responses()))
             .await?;
+        if !first {
+            // Everything the connection received before this call is handled
+            // before subscribers are accepted again: an answer to an earlier
+            // session's `initialization` never joins this one.
+            self.transport.round_trip().await?;
+        }
         {
             let mut state = self.shared.lock();
             state.accepting = true;

@@ -150,7 +150,7 @@ impl Shared {
             if self.evict_after.is_some_and(|limit| misses >= limit) && state.subscribers.remove(id)
             {
                 state.misses.remove(id);
-                tracing::warn!(responder_id = %Escaped(&id), misses, "subscriber evicted: it missed too many answers in a row");
+                tracing::warn!(responder_id = %Escaped(id), misses, "subscriber evicted: it missed too many answers in a row");
                 let subscribers = state.subscribers.len();
                 self.emit(|| ExporterEvent::SubscriberEvicted {
                     responder_id: id.clone(),

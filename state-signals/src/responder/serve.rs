@@ -202,10 +202,10 @@ impl<H: Handler> Serving<H> {
                         serve.decide(pid, wanted);
                     }
                     if !wanted {
-                        tracing::debug!(publisher_id = %Escaped(&pid), "the subscribe hook declined this exporter");
+                        tracing::debug!(publisher_id = %Escaped(pid), "the subscribe hook declined this exporter");
                         continue;
                     }
-                    tracing::info!(publisher_id = %Escaped(&pid), process_name = %Escaped(&signal.process_name), "subscribing to exporter");
+                    tracing::info!(publisher_id = %Escaped(pid), process_name = %Escaped(&signal.process_name), "subscribing to exporter");
                     answer(&self.handle, &signal, Reply::ack()).await?;
                 }
                 Step::Shutdown => {
@@ -214,7 +214,7 @@ impl<H: Handler> Serving<H> {
                         serve.served.remove(pid);
                         serve.served.len()
                     });
-                    tracing::info!(publisher_id = %Escaped(&pid), "exporter shut down");
+                    tracing::info!(publisher_id = %Escaped(pid), "exporter shut down");
                     if left == Some(0) && !self.options.keep_running {
                         return Ok(());
                     }

@@ -149,6 +149,16 @@ impl Transport {
         result
     }
 
+    /// A `PING` on the connection: when it returns, every push received
+    /// before it has been handed to the sink.
+    pub(crate) async fn round_trip(&self) -> Result<()> {
+        let ping = redis::cmd("PING");
+        self.run("PING", move |mut conn| async move {
+            ping.query_async::<()>(&mut conn).await
+        })
+        .await
+    }
+
     /// Whether the server is a standalone Redis (not a cluster node), where a
     /// `PUBLISH` count of 0 means nobody at all listens. Asked once.
     pub(crate) async fn is_standalone(&self) -> bool {
