@@ -10,7 +10,7 @@ use state_signals::{ConnectOptions, Error, Reply, ResultCode, SignalExporter, Si
 
 #[tokio::test]
 async fn connecting_to_a_missing_server_fails_after_the_timeout() {
-    let mut server = RedisServer::start();
+    let mut server = RedisServer::start().await;
     let url = server.url();
     server.stop();
     let started = Instant::now();
@@ -44,16 +44,22 @@ async fn connecting_to_a_missing_server_fails_after_the_timeout() {
 
 #[tokio::test]
 async fn a_server_that_appears_during_the_connect_timeout_is_reached() {
-    let mut server = RedisServer::start();
+    let mut server = RedisServer::start().await;
     server.stop();
+    // Something answers on the port and hangs up: the first attempt fails.
+    let refuser = tokio::net::TcpListener::bind(("127.0.0.1", server.port()))
+        .await
+        .expect("bind the stopped server's port");
     let url = server.url();
     let connect = SignalResponder::builder()
         .options(ConnectOptions::url(url).connect_timeout(Duration::from_secs(10)))
         .connect();
     let (responder, ()) = within(async {
         tokio::join!(connect, async {
-            tokio::time::sleep(Duration::from_millis(1200)).await;
-            server.restart();
+            // Once an attempt failed, the server appears for the next one.
+            drop(refuser.accept().await.expect("a connection attempt"));
+            drop(refuser);
+            server.restart().await;
         })
     })
     .await;
@@ -62,7 +68,7 @@ async fn a_server_that_appears_during_the_connect_timeout_is_reached() {
 
 #[tokio::test]
 async fn a_wrong_password_fails_at_once_without_showing_it() {
-    let server = RedisServer::start_with(&["--requirepass", "right"]);
+    let server = RedisServer::start_with(&["--requirepass", "right"]).await;
     let started = Instant::now();
     let err = within(
         SignalResponder::builder()
@@ -90,7 +96,7 @@ async fn a_wrong_password_fails_at_once_without_showing_it() {
 
 #[tokio::test]
 async fn both_sides_survive_a_redis_restart() {
-    let mut server = RedisServer::start();
+    let mut server = RedisServer::start().await;
     let responder = within(server.responder().responder_id("r").connect())
         .await
         .unwrap();
@@ -130,7 +136,7 @@ async fn both_sides_survive_a_redis_restart() {
     }
     assert!(started.elapsed() < Duration::from_secs(4));
 
-    server.restart();
+    server.restart().await;
     // Both sides resubscribe by themselves.
     server.wait_numsub("event-signal-pubsub", 1).await;
     server.wait_numsub("event-signal-response", 1).await;
@@ -145,7 +151,7 @@ async fn both_sides_survive_a_redis_restart() {
 
 #[tokio::test]
 async fn dropping_an_exporter_without_shutdown_closes_everything() {
-    let server = RedisServer::start();
+    let server = RedisServer::start().await;
     let exporter = within(server.exporter("bench").connect()).await.unwrap();
     within(exporter.initialize(["start"])).await.unwrap();
     assert_eq!(server.numsub("event-signal-response").await, 1);
@@ -158,7 +164,7 @@ async fn dropping_an_exporter_without_shutdown_closes_everything() {
 
 #[tokio::test]
 async fn a_command_that_gets_no_answer_is_a_command_timeout() {
-    let server = RedisServer::start();
+    let server = RedisServer::start().await;
     let exporter = within(
         server
             .exporter("bench")

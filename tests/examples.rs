@@ -50,7 +50,7 @@ fn the_readme_shows_the_examples_verbatim() {
 
 #[tokio::test]
 async fn the_readme_exporter_and_responder_work_together() {
-    let server = RedisServer::start();
+    let server = RedisServer::start().await;
     let responder = tokio::process::Command::new(example("responder"))
         .env("REDIS_URL", server.url())
         .stdout(Stdio::piped())

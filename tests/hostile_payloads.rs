@@ -23,7 +23,7 @@ const HOSTILE: [&[u8]; 9] = [
 
 #[tokio::test]
 async fn hostile_responses_do_not_stop_the_exporter_or_fool_a_publish() {
-    let server = RedisServer::start();
+    let server = RedisServer::start().await;
     let mut wire = server.raw_subscriber("event-signal-pubsub").await;
     let good = within(server.responder().responder_id("good").connect())
         .await
@@ -76,7 +76,7 @@ async fn hostile_responses_do_not_stop_the_exporter_or_fool_a_publish() {
 
 #[tokio::test]
 async fn hostile_signals_do_not_stop_the_responder() {
-    let server = RedisServer::start();
+    let server = RedisServer::start().await;
     let responder = within(server.responder().connect()).await.unwrap();
     let (_handle, mut signals) = responder.split();
     for payload in HOSTILE {
@@ -93,7 +93,7 @@ async fn hostile_signals_do_not_stop_the_responder() {
 
 #[tokio::test]
 async fn payloads_over_the_cap_are_skipped_and_large_ones_under_it_accepted() {
-    let server = RedisServer::start();
+    let server = RedisServer::start().await;
     let responder = within(
         server
             .responder()
@@ -140,7 +140,7 @@ async fn payloads_over_the_cap_are_skipped_and_large_ones_under_it_accepted() {
 
 #[tokio::test]
 async fn oversized_responses_are_skipped_by_the_exporter() {
-    let server = RedisServer::start();
+    let server = RedisServer::start().await;
     let mut wire = server.raw_subscriber("event-signal-pubsub").await;
     let exporter = within(
         server

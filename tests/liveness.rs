@@ -34,7 +34,7 @@ async fn next_event(events: &mut state_signals::ExporterEvents, want: fn(&Export
 
 #[tokio::test]
 async fn a_blackholed_exporter_and_responder_reconnect_and_answers_flow_again() {
-    let server = RedisServer::start();
+    let server = RedisServer::start().await;
     let proxy = Proxy::start(server.port()).await;
     let responder = within(
         server
@@ -75,7 +75,7 @@ async fn a_blackholed_exporter_and_responder_reconnect_and_answers_flow_again() 
 
 #[tokio::test]
 async fn a_subscribe_refused_at_connect_is_a_typed_error_at_once() {
-    let server = RedisServer::start();
+    let server = RedisServer::start().await;
     let mut admin = server.connection().await;
     let mut cmd = redis::cmd("ACL");
     cmd.arg(&[
@@ -97,7 +97,7 @@ async fn a_subscribe_refused_at_connect_is_a_typed_error_at_once() {
 
 #[tokio::test]
 async fn a_publish_in_flight_on_a_blackholed_path_ends_with_the_responder_missing() {
-    let server = RedisServer::start();
+    let server = RedisServer::start().await;
     let proxy = Proxy::start(server.port()).await;
     let responder = within(server.responder().responder_id("stuck").connect())
         .await
@@ -126,7 +126,7 @@ async fn a_publish_in_flight_on_a_blackholed_path_ends_with_the_responder_missin
 
 #[tokio::test]
 async fn a_refused_resubscription_is_retried_until_it_is_allowed_again() {
-    let server = RedisServer::start();
+    let server = RedisServer::start().await;
     let mut admin = server.connection().await;
     let acl = |args: &[&str]| {
         let mut cmd = redis::cmd("ACL");

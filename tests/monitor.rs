@@ -7,7 +7,7 @@ use state_signals::{Observed, Reply, SignalMonitor};
 
 #[tokio::test]
 async fn monitor_sees_signals_and_responses_and_applies_the_id_lock() {
-    let server = RedisServer::start();
+    let server = RedisServer::start().await;
     let responder = within(server.responder().responder_id("r").connect())
         .await
         .unwrap();

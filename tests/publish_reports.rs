@@ -12,7 +12,7 @@ const EVENTS: [&str; 2] = ["benchmark-start", "benchmark-stop"];
 
 #[tokio::test]
 async fn all_success_one_failure_and_one_missing_name_the_right_ids() {
-    let server = RedisServer::start();
+    let server = RedisServer::start().await;
     let ok = within(server.responder().responder_id("ok").connect())
         .await
         .unwrap();
@@ -79,7 +79,7 @@ async fn all_success_one_failure_and_one_missing_name_the_right_ids() {
 
 #[tokio::test]
 async fn legal_illegal_and_reserved_events() {
-    let server = RedisServer::start();
+    let server = RedisServer::start().await;
     let exporter = within(server.exporter("bench").connect()).await.unwrap();
     let mut wire = server.raw_subscriber("event-signal-pubsub").await;
 
@@ -131,7 +131,7 @@ async fn legal_illegal_and_reserved_events() {
 
 #[tokio::test]
 async fn publish_before_initialize_checks_nothing_and_waits_for_nobody() {
-    let server = RedisServer::start();
+    let server = RedisServer::start().await;
     let responder = within(server.responder().connect()).await.unwrap();
     spawn_answering(responder, |_| Some(Reply::success()));
     let exporter = within(server.exporter("bench").connect()).await.unwrap();
@@ -149,7 +149,7 @@ async fn publish_before_initialize_checks_nothing_and_waits_for_nobody() {
 
 #[tokio::test]
 async fn fail_fast_when_no_client_receives_the_signal() {
-    let server = RedisServer::start();
+    let server = RedisServer::start().await;
     let exporter = within(server.exporter("bench").connect()).await.unwrap();
     within(
         exporter
@@ -177,7 +177,7 @@ async fn fail_fast_when_no_client_receives_the_signal() {
 
 #[tokio::test]
 async fn unknown_and_duplicate_responders_do_not_count() {
-    let server = RedisServer::start();
+    let server = RedisServer::start().await;
     let exporter = within(server.exporter("bench").connect()).await.unwrap();
     // A raw subscriber on the signal channel keeps PUBLISH's count above 0.
     let mut wire = server.raw_subscriber("event-signal-pubsub").await;
@@ -215,7 +215,7 @@ async fn unknown_and_duplicate_responders_do_not_count() {
 
 #[tokio::test]
 async fn ras_true_and_null_count_as_python_counts_them() {
-    let server = RedisServer::start();
+    let server = RedisServer::start().await;
     let exporter = within(server.exporter("bench").connect()).await.unwrap();
     let mut wire = server.raw_subscriber("event-signal-pubsub").await;
     within(exporter.initialize(EVENTS).expected_responders(["t", "n"]))
@@ -239,7 +239,7 @@ async fn ras_true_and_null_count_as_python_counts_them() {
 
 #[tokio::test]
 async fn overlapping_publishes_are_serialized() {
-    let server = RedisServer::start();
+    let server = RedisServer::start().await;
     let responder = within(server.responder().responder_id("r").connect())
         .await
         .unwrap();

@@ -49,7 +49,7 @@ async fn rust_responder(
 
 #[tokio::test]
 async fn a_python_exporter_drives_rust_responders() {
-    let server = RedisServer::start();
+    let server = RedisServer::start().await;
     let mut ok = rust_responder(&server, "rust-ok", |_| {
         Reply::success().with_message("fine")
     })
@@ -111,7 +111,7 @@ async fn a_python_exporter_drives_rust_responders() {
 
 #[tokio::test]
 async fn a_rust_exporter_drives_python_responders_with_locks() {
-    let server = RedisServer::start();
+    let server = RedisServer::start().await;
     let exporter = within(server.exporter("rust-bench").connect())
         .await
         .unwrap();

@@ -13,7 +13,7 @@ fn signal(publisher: &str, tag: &str, event: &str) -> String {
 
 #[tokio::test]
 async fn locks_filter_by_publisher_and_tag_until_unlocked() {
-    let server = RedisServer::start();
+    let server = RedisServer::start().await;
     let responder = within(server.responder().connect()).await.unwrap();
     let (responder, mut signals) = responder.split();
     let send = |p: &'static str, t: &'static str, e: &'static str| {

@@ -35,7 +35,7 @@ impl Handler for Picky {
 
 #[tokio::test]
 async fn the_subscribe_hook_runs_once_per_exporter_even_when_it_declines() {
-    let server = RedisServer::start();
+    let server = RedisServer::start().await;
     let mut answers = server.raw_subscriber("event-signal-response").await;
     let responder = within(
         server
@@ -77,7 +77,7 @@ async fn the_subscribe_hook_runs_once_per_exporter_even_when_it_declines() {
 
 #[tokio::test]
 async fn serving_ends_with_an_error_when_answers_are_not_permitted() {
-    let server = RedisServer::start();
+    let server = RedisServer::start().await;
     let mut admin = server.connection().await;
     // May read signals, may not publish answers.
     within(
@@ -114,7 +114,7 @@ async fn serving_ends_with_an_error_when_answers_are_not_permitted() {
 
 #[tokio::test]
 async fn serving_gives_up_after_the_idle_limit() {
-    let server = RedisServer::start();
+    let server = RedisServer::start().await;
     let responder = within(
         server
             .responder()
@@ -154,7 +154,7 @@ impl Handler for Hesitant {
 
 #[tokio::test]
 async fn signals_of_an_exporter_being_decided_are_kept() {
-    let server = RedisServer::start();
+    let server = RedisServer::start().await;
     let (release, released) = tokio::sync::oneshot::channel();
     let responder = within(server.responder().responder_id("r").connect())
         .await

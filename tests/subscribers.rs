@@ -13,7 +13,7 @@ const EVENTS: [&str; 1] = ["start"];
 
 #[tokio::test]
 async fn expected_responders_match_a_fixed_responder_id() {
-    let server = RedisServer::start();
+    let server = RedisServer::start().await;
     let exporter = within(server.exporter("bench").connect()).await.unwrap();
     let responder = within(server.responder().responder_id("collector-a").connect())
         .await
@@ -42,7 +42,7 @@ async fn expected_responders_match_a_fixed_responder_id() {
 
 #[tokio::test]
 async fn late_joiners_and_repeated_answers() {
-    let server = RedisServer::start();
+    let server = RedisServer::start().await;
     let exporter = within(server.exporter("bench").connect()).await.unwrap();
     let mut events = exporter.events();
     within(exporter.initialize(EVENTS)).await.unwrap();
@@ -96,7 +96,7 @@ async fn late_joiners_and_repeated_answers() {
 
 #[tokio::test]
 async fn initialize_and_wait_returns_when_the_count_is_reached() {
-    let server = RedisServer::start();
+    let server = RedisServer::start().await;
     for i in 0..3 {
         let r = within(server.responder().responder_id(format!("r{i}")).connect())
             .await
@@ -112,7 +112,7 @@ async fn initialize_and_wait_returns_when_the_count_is_reached() {
 
 #[tokio::test]
 async fn initialize_and_wait_times_out_with_counts_and_stays_initialized() {
-    let server = RedisServer::start();
+    let server = RedisServer::start().await;
     let r = within(server.responder().responder_id("only").connect())
         .await
         .unwrap();
@@ -156,16 +156,17 @@ async fn initialize_and_wait_times_out_with_counts_and_stays_initialized() {
     assert_eq!(exporter.subscribers(), ["late", "only"]);
 }
 
-/// `initialize_and_wait(1)` while a responder starts 300 ms after the
-/// `initialization` signal went out.
+/// `initialize_and_wait(1)` while a responder starts once the first
+/// `initialization` signal went out (seen on the wire).
 async fn wait_for_a_late_starter(
     periodic: bool,
     timeout: Duration,
 ) -> (state_signals::Result<()>, Vec<String>) {
-    let server = RedisServer::start();
+    let server = RedisServer::start().await;
+    let mut wire = server.raw_subscriber("event-signal-pubsub").await;
     let exporter = within(server.exporter("bench").connect()).await.unwrap();
     let late_start = async {
-        tokio::time::sleep(Duration::from_millis(300)).await;
+        common::next_json(&mut wire).await;
         let r = server
             .responder()
             .responder_id("late")
@@ -201,7 +202,7 @@ async fn without_periodic_a_late_responder_is_not_reached() {
 
 #[tokio::test]
 async fn shutdown_clears_subscribers_and_stops_accepting() {
-    let server = RedisServer::start();
+    let server = RedisServer::start().await;
     let mut wire = server.raw_subscriber("event-signal-pubsub").await;
     let exporter = within(server.exporter("bench").connect()).await.unwrap();
     let mut events = exporter.events();
@@ -235,7 +236,7 @@ async fn shutdown_clears_subscribers_and_stops_accepting() {
 
 #[tokio::test]
 async fn progress_events_report_answers_as_they_arrive() {
-    let server = RedisServer::start();
+    let server = RedisServer::start().await;
     for i in 0..2 {
         let r = within(server.responder().responder_id(format!("r{i}")).connect())
             .await
@@ -279,7 +280,7 @@ async fn next_joined(events: &mut state_signals::ExporterEvents) -> String {
 
 #[tokio::test]
 async fn shutdown_ends_a_publish_in_flight_at_once() {
-    let server = RedisServer::start();
+    let server = RedisServer::start().await;
     let silent = within(server.responder().responder_id("silent").connect())
         .await
         .unwrap();

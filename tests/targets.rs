@@ -18,7 +18,7 @@ async fn one_round(exporter: &SignalExporter, responder: SignalResponder) {
 
 #[tokio::test]
 async fn host_port_and_a_callers_client_work() {
-    let server = RedisServer::start();
+    let server = RedisServer::start().await;
     let responder = within(
         SignalResponder::builder()
             .options(ConnectOptions::host_port("127.0.0.1", server.port()))
@@ -43,7 +43,7 @@ async fn a_unix_socket_works() {
     let socket = dir.join("redis.sock");
     let socket_arg = socket.display().to_string();
     let _server =
-        RedisServer::start_with(&["--unixsocket", &socket_arg, "--unixsocketperm", "700"]);
+        RedisServer::start_with(&["--unixsocket", &socket_arg, "--unixsocketperm", "700"]).await;
     let url = format!("unix://{}", socket.display());
     let responder = within(SignalResponder::builder().url(&url).connect())
         .await
@@ -75,7 +75,7 @@ fn uuid_like() -> String {
 
 #[tokio::test]
 async fn two_namespaces_side_by_side_do_not_see_each_other() {
-    let server = RedisServer::start();
+    let server = RedisServer::start().await;
     let mut exporters = Vec::new();
     for ns in ["a", "b"] {
         let responder = within(

@@ -26,7 +26,7 @@ impl Handler for Slow {
 
 #[tokio::test]
 async fn a_late_answer_is_never_counted_for_the_next_signal() {
-    let server = RedisServer::start();
+    let server = RedisServer::start().await;
     let (started_tx, mut started) = mpsc::unbounded_channel();
     let (release, release_rx) = mpsc::unbounded_channel();
     let responder = within(server.responder().responder_id("slow").connect())
@@ -74,7 +74,7 @@ async fn a_late_answer_is_never_counted_for_the_next_signal() {
 
 #[tokio::test]
 async fn invalid_ras_values_count_as_failed_at_once_with_the_reason() {
-    let server = RedisServer::start();
+    let server = RedisServer::start().await;
     let mut wire = server.raw_subscriber("event-signal-pubsub").await;
     let exporter = within(server.exporter("bench").connect()).await.unwrap();
     within(
@@ -117,7 +117,7 @@ async fn invalid_ras_values_count_as_failed_at_once_with_the_reason() {
 
 #[tokio::test]
 async fn duplicate_keys_take_the_last_value_and_arrays_are_refused() {
-    let server = RedisServer::start();
+    let server = RedisServer::start().await;
     let mut wire = server.raw_subscriber("event-signal-pubsub").await;
     let exporter = within(server.exporter("bench").connect()).await.unwrap();
     within(
@@ -151,7 +151,7 @@ async fn duplicate_keys_take_the_last_value_and_arrays_are_refused() {
 
 #[tokio::test]
 async fn a_signal_that_is_an_array_is_skipped_by_responders() {
-    let server = RedisServer::start();
+    let server = RedisServer::start().await;
     let responder = within(server.responder().connect()).await.unwrap();
     let (_handle, mut signals) = responder.split();
     server
@@ -168,7 +168,7 @@ async fn a_signal_that_is_an_array_is_skipped_by_responders() {
 
 #[tokio::test]
 async fn dead_subscribers_can_be_removed_or_evicted() {
-    let server = RedisServer::start();
+    let server = RedisServer::start().await;
     let dead = within(server.responder().responder_id("dead").connect())
         .await
         .unwrap();

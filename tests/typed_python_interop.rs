@@ -47,7 +47,7 @@ impl BenchmarkHandler for Collector {
 
 #[tokio::test]
 async fn a_typed_exporter_drives_python_responders() {
-    let server = RedisServer::start();
+    let server = RedisServer::start().await;
     let mut py = Python::spawn(
         "responder.py",
         &json!({"port": server.port(), "name": "py"}),
@@ -78,7 +78,7 @@ async fn a_typed_exporter_drives_python_responders() {
 
 #[tokio::test]
 async fn a_python_exporter_drives_typed_responders() {
-    let server = RedisServer::start();
+    let server = RedisServer::start().await;
     let responder = within(
         server
             .responder()

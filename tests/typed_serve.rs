@@ -81,7 +81,7 @@ async fn typed_responder(server: &RedisServer, id: &str) -> TypedSignalResponder
 
 #[tokio::test]
 async fn typed_exporter_with_typed_responders() {
-    let server = RedisServer::start();
+    let server = RedisServer::start().await;
     let mut served = Vec::new();
     for id in ["c1", "c2"] {
         let responder = typed_responder(&server, id).await;
@@ -139,7 +139,7 @@ async fn typed_exporter_with_typed_responders() {
 
 #[tokio::test]
 async fn unknown_events_and_undecodable_payloads_are_answered_with_failures() {
-    let server = RedisServer::start();
+    let server = RedisServer::start().await;
     let responder = typed_responder(&server, "old").await;
     tokio::spawn(async move { responder.serve(Collector::default()).await });
     let exporter = within(server.exporter("bench").typed::<NewerBenchmark>().connect())
@@ -171,7 +171,7 @@ async fn unknown_events_and_undecodable_payloads_are_answered_with_failures() {
 
 #[tokio::test]
 async fn the_process_filter_keeps_a_responder_out_of_unrelated_runs() {
-    let server = RedisServer::start();
+    let server = RedisServer::start().await;
     let responder = within(
         server
             .responder()
@@ -221,7 +221,7 @@ async fn the_process_filter_keeps_a_responder_out_of_unrelated_runs() {
 
 #[tokio::test]
 async fn a_republished_initialization_is_answered_again_but_subscribes_once() {
-    let server = RedisServer::start();
+    let server = RedisServer::start().await;
     let responder = typed_responder(&server, "r").await;
     let subscribed = Arc::new(AtomicUsize::new(0));
     let collector = Collector {
@@ -264,7 +264,7 @@ async fn a_republished_initialization_is_answered_again_but_subscribes_once() {
 
 #[tokio::test]
 async fn serve_until_stops_when_its_future_completes() {
-    let server = RedisServer::start();
+    let server = RedisServer::start().await;
     let responder = typed_responder(&server, "r").await;
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(async move {

@@ -10,7 +10,7 @@ use state_signals::{Ras, Reply};
 
 #[tokio::test]
 async fn signals_carry_exactly_the_python_key_sets_and_defaults() {
-    let server = RedisServer::start();
+    let server = RedisServer::start().await;
     let mut wire = server.raw_subscriber("event-signal-pubsub").await;
     let exporter = within(server.exporter("bench").runner_host("node-7").connect())
         .await
@@ -67,7 +67,7 @@ async fn signals_carry_exactly_the_python_key_sets_and_defaults() {
 
 #[tokio::test]
 async fn metadata_that_is_not_an_object_is_refused() {
-    let server = RedisServer::start();
+    let server = RedisServer::start().await;
     let exporter = within(server.exporter("bench").connect()).await.unwrap();
     for bad in [json!([1]), json!("x"), json!(null), json!(3)] {
         let err = within(exporter.publish_signal("start").metadata_value(bad))
@@ -79,7 +79,7 @@ async fn metadata_that_is_not_an_object_is_refused() {
 
 #[tokio::test]
 async fn responses_carry_ras_and_message_only_when_present() {
-    let server = RedisServer::start();
+    let server = RedisServer::start().await;
     let mut wire = server.raw_subscriber("event-signal-response").await;
     let responder = within(server.responder().name("collector").connect())
         .await
@@ -124,7 +124,7 @@ async fn responses_carry_ras_and_message_only_when_present() {
 
 #[tokio::test]
 async fn responder_accepts_lenient_signals_and_skips_wrong_types() {
-    let server = RedisServer::start();
+    let server = RedisServer::start().await;
     let responder = within(server.responder().connect()).await.unwrap();
     let (_handle, mut signals) = responder.split();
     let payloads = [

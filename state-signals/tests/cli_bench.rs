@@ -8,7 +8,7 @@ use cli_support::{cli, finish};
 
 #[tokio::test]
 async fn bench_runs_library_and_floor_in_process_and_over_processes() {
-    let server = RedisServer::start();
+    let server = RedisServer::start().await;
     for processes in ["0", "2"] {
         let out = finish(cli(
             &server,

@@ -75,7 +75,7 @@ async fn flood(server: &RedisServer, own: &str, tag: &str) {
 async fn flooded_responder_stays_bounded(extra: &[&str], tag: &str) {
     // No output-buffer limit: the server never disconnects the slow
     // responder, so it is the responder that must bound its memory.
-    let server = RedisServer::start_with(&["--client-output-buffer-limit", "pubsub 0 0 0"]);
+    let server = RedisServer::start_with(&["--client-output-buffer-limit", "pubsub 0 0 0"]).await;
     let dir = tempfile::tempdir().unwrap();
     let release = dir.path().join("release");
     let exec = format!(

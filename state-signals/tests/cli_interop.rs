@@ -8,7 +8,7 @@ use serde_json::json;
 
 #[tokio::test]
 async fn cli_respond_answers_a_python_exporter() {
-    let server = RedisServer::start();
+    let server = RedisServer::start().await;
     let mut r = responders(
         &server,
         &[&[
@@ -42,7 +42,7 @@ async fn cli_respond_answers_a_python_exporter() {
 
 #[tokio::test]
 async fn cli_run_drives_python_responders() {
-    let server = RedisServer::start();
+    let server = RedisServer::start().await;
     let port = server.port();
     let mut ok = Python::spawn("responder.py", &json!({"port": port, "name": "py-ok"}));
     let mut bad = Python::spawn(

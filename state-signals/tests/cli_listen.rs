@@ -8,7 +8,7 @@ use serde_json::json;
 
 #[tokio::test]
 async fn listen_prints_signals_and_responses() {
-    let server = RedisServer::start();
+    let server = RedisServer::start().await;
     let json_listener = cli(&server, &["listen", "--responses", "--count", "3"])
         .spawn()
         .unwrap();
@@ -78,7 +78,7 @@ async fn listen_prints_signals_and_responses() {
 
 #[tokio::test]
 async fn text_output_escapes_control_characters() {
-    let server = RedisServer::start();
+    let server = RedisServer::start().await;
     let listener = cli(&server, &["listen", "--format", "text", "--count", "1"])
         .spawn()
         .unwrap();

@@ -13,7 +13,7 @@ use tokio::process::Child;
 
 #[tokio::test]
 async fn exec_gets_the_signal_in_its_environment_and_respond_exits_after_shutdown() {
-    let server = RedisServer::start();
+    let server = RedisServer::start().await;
     let dir = tempfile::tempdir().unwrap();
     let env_file = dir.path().join("env.json");
     let script = format!(
@@ -95,7 +95,7 @@ async fn publish_once(
 
 #[tokio::test]
 async fn exec_timeout_kills_a_hanging_command() {
-    let server = RedisServer::start();
+    let server = RedisServer::start().await;
     let dir = tempfile::tempdir().unwrap();
     let pid_file = dir.path().join("pid");
     // `sleep 60` outlives the test limit: if it survived, `group_gone` fails.
@@ -111,7 +111,7 @@ async fn exec_timeout_kills_a_hanging_command() {
 
 #[tokio::test]
 async fn a_background_job_of_the_command_does_not_hold_the_answer() {
-    let server = RedisServer::start();
+    let server = RedisServer::start().await;
     let args = ["--id", "bg", "--exec", "sleep 5 & echo started"];
     let (report, took, _r) = publish_once(&server, &args).await;
     assert!(took < Duration::from_secs(3), "{took:?}");
@@ -121,7 +121,7 @@ async fn a_background_job_of_the_command_does_not_hold_the_answer() {
 
 #[tokio::test]
 async fn events_filter_and_fixed_replies() {
-    let server = RedisServer::start();
+    let server = RedisServer::start().await;
     let _r = responders(
         &server,
         &[
@@ -151,7 +151,7 @@ async fn events_filter_and_fixed_replies() {
 
 #[tokio::test]
 async fn process_filter_and_sigterm_kill_the_running_command() {
-    let server = RedisServer::start();
+    let server = RedisServer::start().await;
     let dir = tempfile::tempdir().unwrap();
     let pid_file = dir.path().join("pid");
     let cmd = format!("echo $$ > {}; sleep 60", pid_file.display());
@@ -191,7 +191,7 @@ async fn process_filter_and_sigterm_kill_the_running_command() {
 
 #[tokio::test]
 async fn respond_gives_up_with_status_7_after_the_idle_timeout() {
-    let server = RedisServer::start();
+    let server = RedisServer::start().await;
     let mut r = responders(&server, &[&["--id", "idle", "--idle-timeout", "0.3"]]).await;
     let out = wait(r.remove(0)).await;
     assert_eq!(out.code(), 7, "no served exporter spoke: {out:?}");
@@ -200,7 +200,7 @@ async fn respond_gives_up_with_status_7_after_the_idle_timeout() {
 
 #[tokio::test]
 async fn a_background_job_can_read_the_metadata_file_and_stderr_is_logged_with_vv() {
-    let server = RedisServer::start();
+    let server = RedisServer::start().await;
     let dir = tempfile::tempdir().unwrap();
     let copy = dir.path().join("copy.json");
     let script = format!(

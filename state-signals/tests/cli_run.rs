@@ -9,7 +9,7 @@ use cli_support::{cli, finish, responders, wait, Driven};
 
 #[tokio::test]
 async fn all_succeed_then_one_command_fails() {
-    let server = RedisServer::start();
+    let server = RedisServer::start().await;
     let _r = responders(
         &server,
         &[
@@ -67,7 +67,7 @@ async fn all_succeed_then_one_command_fails() {
 
 #[tokio::test]
 async fn a_responder_killed_mid_session_is_missing() {
-    let server = RedisServer::start();
+    let server = RedisServer::start().await;
     let mut r = responders(&server, &[&["--id", "stays"], &["--id", "dies"]]).await;
     let mut run = Driven::spawn(cli(
         &server,
@@ -99,7 +99,7 @@ async fn a_responder_killed_mid_session_is_missing() {
 
 #[tokio::test]
 async fn await_timeout_publishes_nothing_and_exits_3() {
-    let server = RedisServer::start();
+    let server = RedisServer::start().await;
     let _r = responders(&server, &[&["--id", "only"]]).await;
     let mut wire = server.raw_subscriber("event-signal-pubsub").await;
     let out = finish(cli(
@@ -133,7 +133,7 @@ async fn await_timeout_publishes_nothing_and_exits_3() {
 
 #[tokio::test]
 async fn usage_input_and_connection_errors_have_their_codes() {
-    let server = RedisServer::start();
+    let server = RedisServer::start().await;
     let out = finish(cli(
         &server,
         &["run", "--process", "bench", "--no-such-flag", "start"],
@@ -172,7 +172,7 @@ async fn usage_input_and_connection_errors_have_their_codes() {
         out.stderr
     );
 
-    let mut down = RedisServer::start();
+    let mut down = RedisServer::start().await;
     down.stop();
     let out = finish(cli(
         &down,
@@ -193,7 +193,7 @@ async fn usage_input_and_connection_errors_have_their_codes() {
 
 #[tokio::test]
 async fn sigterm_during_run_publishes_shutdown() {
-    let server = RedisServer::start();
+    let server = RedisServer::start().await;
     let mut wire = server.raw_subscriber("event-signal-pubsub").await;
     let run = cli(
         &server,
@@ -221,7 +221,7 @@ async fn sigterm_during_run_publishes_shutdown() {
 
 #[tokio::test]
 async fn events_from_a_pipe_publishes_line_by_line() {
-    let server = RedisServer::start();
+    let server = RedisServer::start().await;
     let _r = responders(
         &server,
         &[&[
@@ -280,7 +280,7 @@ async fn events_from_a_pipe_publishes_line_by_line() {
 
 #[tokio::test]
 async fn sample_auto_numbers_publishes_and_no_subscriber_is_told() {
-    let server = RedisServer::start();
+    let server = RedisServer::start().await;
     let mut wire = server.raw_subscriber("event-signal-pubsub").await;
     let out = finish(cli(
         &server,
@@ -311,7 +311,7 @@ async fn sample_auto_numbers_publishes_and_no_subscriber_is_told() {
 
 #[tokio::test]
 async fn legal_without_events_from_is_refused() {
-    let server = RedisServer::start();
+    let server = RedisServer::start().await;
     let out = finish(cli(
         &server,
         &["run", "--process", "bench", "--legal", "a,b", "a"],
@@ -322,7 +322,7 @@ async fn legal_without_events_from_is_refused() {
 
 #[tokio::test]
 async fn the_summary_names_who_is_missing() {
-    let server = RedisServer::start();
+    let server = RedisServer::start().await;
     let _r = responders(&server, &[&["--id", "stuck", "--exec", "sleep 30"]]).await;
     let out = finish(cli(
         &server,

@@ -37,13 +37,20 @@ pub struct RedisServer {
 }
 
 impl RedisServer {
-    pub fn start() -> Self {
-        Self::start_with(&[])
+    pub async fn start() -> Self {
+        Self::start_with(&[]).await
     }
 
-    /// Starts a server with extra `redis-server` arguments (e.g. `--requirepass`).
-    pub fn start_with(extra_args: &[&str]) -> Self {
+    /// Starts a server with extra `redis-server` arguments (e.g. `--requirepass`),
+    /// on a blocking thread (starting a process and probing it block).
+    pub async fn start_with(extra_args: &[&str]) -> Self {
         let extra_args: Vec<String> = extra_args.iter().map(|s| s.to_string()).collect();
+        tokio::task::spawn_blocking(move || Self::start_blocking(extra_args))
+            .await
+            .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))
+    }
+
+    fn start_blocking(extra_args: Vec<String>) -> Self {
         for _ in 0..5 {
             let port = free_port();
             let mut server = Self {
@@ -126,16 +133,29 @@ impl RedisServer {
         }
     }
 
-    /// Starts the server again on the same port.
-    pub fn restart(&mut self) {
+    /// Starts the server again on the same port (on a blocking thread).
+    pub async fn restart(&mut self) {
         self.stop();
-        for _ in 0..50 {
-            if self.spawn() {
-                return;
+        let mut again = Self {
+            child: None,
+            port: self.port,
+            extra_args: self.extra_args.clone(),
+        };
+        let child = tokio::task::spawn_blocking(move || {
+            for _ in 0..50 {
+                if again.spawn() {
+                    return again.child.take();
+                }
+                // The port may still be held by the dying server.
+                std::thread::sleep(Duration::from_millis(100));
             }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        panic!("could not restart redis-server on port {}", self.port);
+            None
+        })
+        .await
+        .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
+        self.child = Some(
+            child.unwrap_or_else(|| panic!("could not restart redis-server on port {}", self.port)),
+        );
     }
 
     /// Connection options for this server.
