@@ -157,6 +157,16 @@ impl Error {
         })
     }
 
+    /// Whether a TLS handshake failed: a server certificate that is not
+    /// trusted or does not name the host, a client certificate the server
+    /// refused, or no common protocol. Not retried: it fails at once.
+    pub fn is_tls(&self) -> bool {
+        match self {
+            Self::Connect { source, .. } | Self::Redis { source, .. } => is_tls_failure(&**source),
+            _ => false,
+        }
+    }
+
     /// Whether the server refused a command for lack of permission (an ACL
     /// `NOPERM` error): retrying cannot help until an administrator changes
     /// the user's rules.
@@ -180,6 +190,34 @@ impl Error {
             source: Box::new(source),
         }
     }
+}
+
+/// Whether a rustls error is somewhere in the chain of `error`.
+pub(crate) fn is_tls_failure(error: &(dyn std::error::Error + 'static)) -> bool {
+    let mut current = Some(error);
+    while let Some(e) = current {
+        if e.downcast_ref::<rustls::Error>().is_some() {
+            return true;
+        }
+        if let Some(inner) = e
+            .downcast_ref::<std::io::Error>()
+            .and_then(std::io::Error::get_ref)
+        {
+            if is_tls_failure(inner) {
+                return true;
+            }
+        }
+        // redis keeps its causes behind an `Arc`, which is the error seen here.
+        if let Some(shared) =
+            e.downcast_ref::<std::sync::Arc<dyn std::error::Error + Send + Sync>>()
+        {
+            if is_tls_failure(&**shared) {
+                return true;
+            }
+        }
+        current = e.source();
+    }
+    false
 }
 
 fn redis_cause(cause: &Cause) -> Option<&redis::RedisError> {

@@ -3,6 +3,7 @@
 #![allow(dead_code, missing_docs)]
 
 pub mod proxy;
+pub mod tls;
 
 use std::future::IntoFuture;
 use std::net::TcpListener;
@@ -296,7 +297,7 @@ fn server_pid(port: u16, password: Option<&str>) -> Option<u32> {
     line["process_id:".len()..].trim().parse().ok()
 }
 
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())

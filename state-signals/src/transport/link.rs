@@ -51,7 +51,10 @@ impl Link {
         sink: impl Fn(Incoming) + Send + Sync + 'static,
     ) -> Result<Arc<Self>> {
         Ok(Arc::new(Self {
-            client: options.target.resp3_client()?,
+            client: {
+                install_crypto_provider();
+                options.target.resp3_client(&options.tls)?
+            },
             target: options.target.redacted(),
             command_timeout: options.command_timeout,
             health_check_interval: options.health_check_interval,
@@ -233,6 +236,17 @@ impl Link {
             tracing::warn!(target = %self.target, %reason, times, "{what}; retrying");
         }
     }
+}
+
+/// Installs rustls' `ring` provider for the process, once, unless the
+/// application installed one: users never meet rustls' "no provider" panic.
+fn install_crypto_provider() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        if rustls::crypto::CryptoProvider::get_default().is_none() {
+            let _ = rustls::crypto::ring::default_provider().install_default();
+        }
+    });
 }
 
 /// Watches the link for as long as the transport lives: a health check

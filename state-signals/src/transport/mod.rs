@@ -85,7 +85,9 @@ impl Transport {
                     link.install(conn);
                     break;
                 }
-                Some(Err(e)) if !is_transient(&e) => return Err(failed(e)),
+                Some(Err(e)) if !is_transient(&e) || crate::error::is_tls_failure(&e) => {
+                    return Err(failed(e))
+                }
                 Some(Err(e)) => {
                     let now = Instant::now();
                     if deadline.is_some_and(|d| now >= d) {

@@ -43,6 +43,35 @@ pub struct ConnectOptions {
     pub(crate) health_check_interval: Duration,
     pub(crate) channels: Channels,
     pub(crate) max_payload: usize,
+    pub(crate) tls: Tls,
+}
+
+/// TLS material for `rediss://` targets, in PEM.
+#[derive(Clone, Default)]
+pub(crate) struct Tls {
+    /// CA certificates to trust instead of the system's.
+    pub(crate) ca_pem: Option<Vec<u8>>,
+    /// A client certificate chain and its key, for mutual TLS.
+    pub(crate) client_pem: Option<(Vec<u8>, Vec<u8>)>,
+    /// Accept any server certificate.
+    pub(crate) insecure: bool,
+}
+
+impl Tls {
+    pub(crate) fn is_set(&self) -> bool {
+        self.ca_pem.is_some() || self.client_pem.is_some() || self.insecure
+    }
+}
+
+impl std::fmt::Debug for Tls {
+    /// Says what is set, never the certificates or the key.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Tls")
+            .field("ca", &self.ca_pem.is_some())
+            .field("client_certificate", &self.client_pem.is_some())
+            .field("insecure", &self.insecure)
+            .finish()
+    }
 }
 
 impl Default for ConnectOptions {
@@ -55,6 +84,7 @@ impl Default for ConnectOptions {
             health_check_interval: DEFAULT_HEALTH_CHECK_INTERVAL,
             channels: Channels::default(),
             max_payload: DEFAULT_MAX_PAYLOAD,
+            tls: Tls::default(),
         }
     }
 }
@@ -119,6 +149,30 @@ impl ConnectOptions {
     /// default, un-namespaced channels.
     pub fn namespace(mut self, namespace: impl Into<String>) -> Self {
         self.channels = Channels::namespaced(&namespace.into());
+        self
+    }
+
+    /// For a `rediss://` target: trust the CA certificates of this PEM bundle
+    /// instead of the system's trust store. The server's certificate must
+    /// chain to one of them and name the host of the URL.
+    pub fn tls_ca_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        self.tls.ca_pem = Some(pem.into());
+        self
+    }
+
+    /// For a `rediss://` target: present this client certificate chain and
+    /// key (PEM) to the server, for servers that require client
+    /// certificates (mutual TLS).
+    pub fn tls_client_pem(mut self, cert: impl Into<Vec<u8>>, key: impl Into<Vec<u8>>) -> Self {
+        self.tls.client_pem = Some((cert.into(), key.into()));
+        self
+    }
+
+    /// For a `rediss://` target: **accept any server certificate**, without
+    /// checking who issued it or whom it names. The traffic is encrypted but
+    /// anyone on the path can impersonate the server. For tests only.
+    pub fn danger_accept_invalid_certs(mut self) -> Self {
+        self.tls.insecure = true;
         self
     }
 

@@ -2,6 +2,7 @@
 
 use redis::{ConnectionAddr, ConnectionInfo, IntoConnectionInfo, ProtocolVersion};
 
+use super::options::Tls;
 use crate::{Error, Result};
 
 /// The Redis server to connect to.
@@ -37,11 +38,27 @@ impl Target {
         }
     }
 
-    /// A RESP3 client for this target (pushes need RESP3).
-    pub(crate) fn resp3_client(&self) -> Result<redis::Client> {
+    /// The passwords this target holds, to keep out of any text.
+    pub(crate) fn secrets(&self) -> Vec<String> {
+        match self {
+            Self::Url(url) => url_secrets(url),
+            Self::HostPort(..) => Vec::new(),
+            Self::Client(client) => client
+                .get_connection_info()
+                .redis_settings()
+                .password()
+                .map(|p| vec![p.to_owned()])
+                .unwrap_or_default(),
+        }
+    }
+
+    /// A RESP3 client for this target (pushes need RESP3), with `tls`
+    /// applied to a `rediss://` target.
+    pub(crate) fn resp3_client(&self, tls: &Tls) -> Result<redis::Client> {
+        let secrets = self.secrets();
         let invalid = |source: redis::RedisError| Error::InvalidTarget {
             target: self.redacted(),
-            source: Box::new(source),
+            source: scrubbed(&source, &secrets),
         };
         let info = match self {
             Self::Url(url) => url.as_str().into_connection_info().map_err(invalid)?,
@@ -54,10 +71,40 @@ impl Target {
             .redis_settings()
             .clone()
             .set_protocol(ProtocolVersion::RESP3);
-        let info = info
+        let mut info = info
             .set_redis_settings(settings)
             .set_tcp_settings(tcp_settings());
-        redis::Client::open(info).map_err(invalid)
+        if !tls.is_set() {
+            return redis::Client::open(info).map_err(invalid);
+        }
+        let ConnectionAddr::TcpTls { host, port, .. } = info.addr().clone() else {
+            return Err(invalid(redis::RedisError::from((
+                redis::ErrorKind::InvalidClientConfig,
+                "TLS options need a `rediss://` URL",
+            ))));
+        };
+        if tls.insecure {
+            info = info.set_addr(ConnectionAddr::TcpTls {
+                host,
+                port,
+                insecure: true,
+                tls_params: None,
+            });
+        }
+        if tls.ca_pem.is_none() && tls.client_pem.is_none() {
+            return redis::Client::open(info).map_err(invalid);
+        }
+        let certificates = redis::TlsCertificates {
+            client_tls: tls
+                .client_pem
+                .as_ref()
+                .map(|(cert, key)| redis::ClientTlsConfig {
+                    client_cert: cert.clone(),
+                    client_key: key.clone(),
+                }),
+            root_cert: tls.ca_pem.clone(),
+        };
+        redis::Client::build_with_tls(info, certificates).map_err(invalid)
     }
 }
 
@@ -92,13 +139,15 @@ fn describe(info: &ConnectionInfo) -> String {
 }
 
 /// Replaces the password in a URL's user-info with `***`.
+/// The URL with the password of its user info replaced by `***`. The user
+/// info ends at the *last* `@`, so that a password holding an unencoded
+/// `/`, `?`, `#` or `@` is still hidden whole.
 fn redact_url(url: &str) -> String {
     let Some(scheme_end) = url.find("://") else {
         return url.to_owned();
     };
     let rest = &url[scheme_end + 3..];
-    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let Some(at) = rest[..authority_end].rfind('@') else {
+    let Some(at) = rest.rfind('@') else {
         return url.to_owned();
     };
     let user = match rest[..at].split_once(':') {
@@ -106,6 +155,67 @@ fn redact_url(url: &str) -> String {
         None => rest[..at].to_owned(),
     };
     format!("{}{user}{}", &url[..scheme_end + 3], &rest[at..])
+}
+
+/// The password of a URL's user info, as written and percent-decoded.
+fn url_secrets(url: &str) -> Vec<String> {
+    let Some(rest) = url.split_once("://").map(|(_, rest)| rest) else {
+        return Vec::new();
+    };
+    let Some(at) = rest.rfind('@') else {
+        return Vec::new();
+    };
+    match rest[..at].split_once(':') {
+        Some((_, password)) if !password.is_empty() => {
+            vec![password.to_owned(), percent_decoded(password)]
+        }
+        _ => Vec::new(),
+    }
+}
+
+fn percent_decoded(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        match (
+            bytes[i],
+            bytes.get(i + 1).copied().and_then(hex),
+            bytes.get(i + 2).copied().and_then(hex),
+        ) {
+            (b'%', Some(high), Some(low)) => {
+                out.push((high * 16 + low) as u8);
+                i += 3;
+            }
+            (byte, _, _) => {
+                out.push(byte);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// An error whose text had every secret replaced by `***`.
+#[derive(Debug)]
+struct Scrubbed(String);
+
+impl std::fmt::Display for Scrubbed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Scrubbed {}
+
+/// The error as a cause; its text scrubbed of `secrets` if it holds one.
+fn scrubbed(error: &redis::RedisError, secrets: &[String]) -> crate::Cause {
+    let mut text = error.to_string();
+    for secret in secrets.iter().filter(|s| !s.is_empty()) {
+        text = text.replace(secret.as_str(), "***");
+    }
+    Box::new(Scrubbed(text))
 }
 
 #[cfg(test)]
@@ -129,11 +239,23 @@ mod tests {
         assert_eq!(shown, "redis://alice:***@db:6380");
         let bad = Target::Url("redis://u:s3cret@[nope".into());
         let err = bad
-            .resp3_client()
+            .resp3_client(&Tls::default())
             .err()
             .map(|e| e.to_string())
             .unwrap_or_default();
         assert!(!err.contains("s3cret"), "{err}");
+        // Unencoded `#`, `?`, `/` and `@` in a password are hidden whole.
+        for url in [
+            "redis://u:p#a?s/s@w@db:6379/0",
+            "redis://u:p%23a%3Fs%2Fs%40w@db:6379/0",
+        ] {
+            let shown = redact_url(url);
+            assert_eq!(shown, "redis://u:***@db:6379/0");
+        }
+        assert_eq!(
+            url_secrets("redis://u:p%23a@db"),
+            ["p%23a".to_owned(), "p#a".to_owned()]
+        );
     }
 
     #[test]
@@ -144,7 +266,7 @@ mod tests {
             Target::Url("unix:///tmp/redis.sock".into()),
             Target::Client(redis::Client::open("redis://127.0.0.1/").unwrap()),
         ] {
-            let client = target.resp3_client().unwrap();
+            let client = target.resp3_client(&Tls::default()).unwrap();
             assert_eq!(
                 client.get_connection_info().redis_settings().protocol(),
                 ProtocolVersion::RESP3

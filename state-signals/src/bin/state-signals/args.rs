@@ -11,18 +11,39 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 #[command(
     after_help = "Exit status of `run`: 0 all succeeded, 1 some failed, 2 some missing, \
 3 awaited subscribers did not arrive, 4 cannot reach Redis, 5 Redis failed during the session, \
-6 invalid input (metadata, event names, --events-from lines), 64 usage error, \
+6 invalid input (metadata, event names, --events-from lines), 7 respond --idle-timeout ran out, \
+8 TLS handshake refused (certificate), 9 permission denied by the server's ACL, 64 usage error, \
 130/143 interrupted by SIGINT/SIGTERM (after publishing `shutdown`)."
 )]
 pub struct Cli {
-    /// The Redis server.
+    /// The Redis server: redis://[user:password@]host[:port][/db],
+    /// rediss://… for TLS, or unix:///path.
     #[arg(
         long,
         global = true,
         env = "REDIS_URL",
+        hide_env_values = true,
         default_value = "redis://127.0.0.1:6379"
     )]
     pub redis: String,
+
+    /// For rediss://: trust the CA certificates in this PEM file instead of
+    /// the system's.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub tls_ca: Option<std::path::PathBuf>,
+
+    /// For rediss://: present this client certificate (PEM) — mutual TLS.
+    #[arg(long, global = true, value_name = "FILE", requires = "tls_key")]
+    pub tls_cert: Option<std::path::PathBuf>,
+
+    /// The key (PEM) of --tls-cert.
+    #[arg(long, global = true, value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<std::path::PathBuf>,
+
+    /// For rediss://: DANGER — accept any server certificate (encrypted, but
+    /// anyone on the path can impersonate the server). For tests only.
+    #[arg(long, global = true)]
+    pub tls_insecure: bool,
 
     /// Prefix both channels with `NAMESPACE:` (the Python package uses none).
     #[arg(long, global = true)]

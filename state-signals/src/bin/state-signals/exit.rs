@@ -14,6 +14,10 @@ pub const REDIS_FAILED: u8 = 5;
 pub const INVALID_INPUT: u8 = 6;
 /// `respond --idle-timeout`: no signal from a served exporter in time.
 pub const IDLE: u8 = 7;
+/// A TLS handshake was refused: a certificate not trusted, or refused.
+pub const TLS: u8 = 8;
+/// The server's ACL refuses a command or channel this command needs.
+pub const PERMISSION_DENIED: u8 = 9;
 /// The command line could not be parsed.
 pub const USAGE: u8 = 64;
 /// Interrupted by SIGINT.
@@ -45,6 +49,8 @@ impl Failure {
 impl From<Error> for Failure {
     fn from(error: Error) -> Self {
         let status = match &error {
+            _ if error.is_tls() => TLS,
+            _ if error.is_permission_denied() => PERMISSION_DENIED,
             Error::Connect { .. } => CANNOT_REACH_REDIS,
             Error::InvalidTarget { .. } => USAGE,
             Error::SubscribersTimeout { .. } => SUBSCRIBERS_TIMEOUT,

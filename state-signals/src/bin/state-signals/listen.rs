@@ -10,7 +10,7 @@ use crate::signals::interrupted;
 
 pub async fn listen(cli: &Cli, args: &ListenArgs) -> Result<u8, Failure> {
     let mut builder = SignalMonitor::builder()
-        .options(crate::connect_options(cli))
+        .options(crate::connect_options(cli)?)
         .responses(args.responses);
     if let Some(id) = &args.lock_id {
         builder = builder.lock_id(id);

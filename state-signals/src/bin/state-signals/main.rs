@@ -87,14 +87,32 @@ fn init_logging(cli: &Cli) {
 
 /// The connection options every command shares, built once from the
 /// global flags.
-fn connect_options(cli: &Cli) -> state_signals::ConnectOptions {
-    let options = state_signals::ConnectOptions::url(&cli.redis);
-    let options = match cli.connect_timeout.0 {
+fn connect_options(cli: &Cli) -> Result<state_signals::ConnectOptions, Failure> {
+    let read = |path: &std::path::Path| {
+        std::fs::read(path).map_err(|e| {
+            Failure::new(
+                exit::USAGE,
+                format!("cannot read `{}`: {e}", path.display()),
+            )
+        })
+    };
+    let mut options = state_signals::ConnectOptions::url(&cli.redis);
+    options = match cli.connect_timeout.0 {
         Some(timeout) => options.connect_timeout(timeout),
         None => options.no_connect_timeout(),
     };
-    match &cli.namespace {
-        Some(namespace) => options.namespace(namespace),
-        None => options,
+    if let Some(namespace) = &cli.namespace {
+        options = options.namespace(namespace);
     }
+    if let Some(ca) = &cli.tls_ca {
+        options = options.tls_ca_pem(read(ca)?);
+    }
+    if let (Some(cert), Some(key)) = (&cli.tls_cert, &cli.tls_key) {
+        options = options.tls_client_pem(read(cert)?, read(key)?);
+    }
+    if cli.tls_insecure {
+        tracing::warn!("--tls-insecure: the server's certificate is not checked");
+        options = options.danger_accept_invalid_certs();
+    }
+    Ok(options)
 }

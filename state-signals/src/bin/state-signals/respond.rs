@@ -32,7 +32,7 @@ impl Handler for Respond {
 
 pub async fn respond(cli: &Cli, args: &RespondArgs) -> Result<u8, Failure> {
     let mut builder = SignalResponder::builder()
-        .options(crate::connect_options(cli))
+        .options(crate::connect_options(cli)?)
         .keep_running(args.keep_running)
         .queue_capacity(args.queue);
     if let Some(id) = &args.id {

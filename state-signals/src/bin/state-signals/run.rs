@@ -38,7 +38,7 @@ pub async fn run(cli: &Cli, args: &RunArgs) -> Result<u8, Failure> {
         &args.events
     };
     let mut builder = SignalExporter::builder(&args.process)
-        .options(crate::connect_options(cli))
+        .options(crate::connect_options(cli)?)
         .number_samples(args.sample == Some(Sample::Auto));
     if let Some(missed) = args.evict_after {
         builder = builder.evict_after(missed);

@@ -36,23 +36,20 @@ pub async fn spawn(
     for i in 0..processes {
         let count = total / processes + usize::from(i < total % processes);
         let mut cmd = Command::new(&exe);
-        cmd.args([
-            "--redis",
-            &target.url,
-            "--namespace",
-            &target.namespace,
-            "-q",
-        ])
-        .arg("--connect-timeout")
-        .arg(
-            cli.connect_timeout
-                .0
-                .map_or("none".to_owned(), |d| d.as_secs_f64().to_string()),
-        )
-        .args(["bench-worker", "--responders", &count.to_string()])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .kill_on_drop(true);
+        // The URL (and its password) goes through the environment, which
+        // other local users cannot read, never through the command line.
+        cmd.env("REDIS_URL", &target.url)
+            .args(["--namespace", &target.namespace, "-q"])
+            .arg("--connect-timeout")
+            .arg(
+                cli.connect_timeout
+                    .0
+                    .map_or("none".to_owned(), |d| d.as_secs_f64().to_string()),
+            )
+            .args(["bench-worker", "--responders", &count.to_string()])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .kill_on_drop(true);
         if floor {
             cmd.arg("--floor");
         }
