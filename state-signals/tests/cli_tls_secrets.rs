@@ -69,7 +69,8 @@ async fn no_password_in_any_output() {
     let url = format!("redis://u:{ENCODED}@127.0.0.1:{}", server.port());
     let wrong = format!("redis://u:{ENCODED}x@127.0.0.1:{}", server.port());
 
-    let runs: Vec<(Vec<&str>, Vec<(&str, &str)>)> = vec![
+    type Run<'a> = (Vec<&'a str>, Vec<(&'a str, &'a str)>);
+    let runs: Vec<Run> = vec![
         (
             vec!["--redis", &url, "-vv", "run", "--process", "p", "a"],
             vec![],
@@ -149,10 +150,6 @@ async fn no_password_in_any_output() {
     assert!(seen_workers > 0, "the bench workers were seen");
     assert_no_password("bench", &String::from_utf8_lossy(&output.stdout));
     assert_no_password("bench", &String::from_utf8_lossy(&output.stderr));
-    let parent_cmdline = format!(
-        "{:?}",
-        std::fs::read(format!("/proc/{parent}/cmdline")).ok()
-    );
 
     // Debug and Display of builders and errors.
     let options = state_signals::ConnectOptions::url(&url);

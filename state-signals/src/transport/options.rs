@@ -104,7 +104,7 @@ impl ConnectOptions {
     /// A client the caller already has (reopened with RESP3, which pub/sub
     /// pushes need; its address, database and credentials are kept).
     pub fn client(client: redis::Client) -> Self {
-        Self::default().target(Target::Client(client))
+        Self::default().target(Target::Client(Box::new(client)))
     }
 
     pub(crate) fn target(mut self, target: Target) -> Self {

@@ -13,7 +13,7 @@ pub(crate) enum Target {
     /// A host name or address and a port.
     HostPort(String, u16),
     /// A client the caller already has.
-    Client(redis::Client),
+    Client(Box<redis::Client>),
 }
 
 impl Default for Target {
@@ -235,7 +235,7 @@ mod tests {
             "unix:///run/redis.sock"
         );
         let client = redis::Client::open("redis://alice:s3cret@db:6380/").unwrap();
-        let shown = Target::Client(client).redacted();
+        let shown = Target::Client(Box::new(client)).redacted();
         assert_eq!(shown, "redis://alice:***@db:6380");
         let bad = Target::Url("redis://u:s3cret@[nope".into());
         let err = bad
@@ -264,7 +264,7 @@ mod tests {
             Target::Url("redis://127.0.0.1:1/3".into()),
             Target::HostPort("localhost".into(), 6379),
             Target::Url("unix:///tmp/redis.sock".into()),
-            Target::Client(redis::Client::open("redis://127.0.0.1/").unwrap()),
+            Target::Client(Box::new(redis::Client::open("redis://127.0.0.1/").unwrap())),
         ] {
             let client = target.resp3_client(&Tls::default()).unwrap();
             assert_eq!(
