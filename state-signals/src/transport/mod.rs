@@ -29,7 +29,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use redis::aio::MultiplexedConnection;
-use tokio::sync::OnceCell;
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
@@ -45,7 +44,7 @@ const CONNECT_RETRY_INTERVAL: Duration = Duration::from_secs(1);
 pub(crate) struct Transport {
     link: Arc<Link>,
     _supervisor: Arc<AbortOnDrop>,
-    standalone: Arc<OnceCell<bool>>,
+    standalone: Arc<std::sync::OnceLock<bool>>,
 }
 
 /// Ends the supervisor task with the last transport clone.
@@ -163,26 +162,33 @@ impl Transport {
 
     /// Whether the server is a standalone Redis (not a cluster node), where a
     /// `PUBLISH` count of 0 means nobody at all listens. Asked once.
+    ///
+    /// Asked with `HELLO 3` (which every RESP3 client may send: its reply
+    /// carries the server's `mode`), not `INFO`, which an ACL user may lack.
+    /// Only an answer is remembered: a failure (a timeout, say) means "not
+    /// known" this time — no fail-fast — and the next publish asks again.
     pub(crate) async fn is_standalone(&self) -> bool {
-        *self
-            .standalone
-            .get_or_init(|| async {
-                let mut cmd = redis::cmd("INFO");
-                cmd.arg("server");
-                match self
-                    .run("INFO", move |mut conn| async move {
-                        cmd.query_async::<String>(&mut conn).await
-                    })
-                    .await
-                {
-                    Ok(info) => info.lines().any(|l| l.trim() == "redis_mode:standalone"),
-                    Err(error) => {
-                        tracing::debug!(%error, "INFO server failed; assuming a cluster (no fail-fast)");
-                        false
-                    }
-                }
+        if let Some(known) = self.standalone.get() {
+            return *known;
+        }
+        let mut hello = redis::cmd("HELLO");
+        hello.arg(3);
+        let reply = self
+            .run("HELLO", move |mut conn| async move {
+                hello.query_async::<redis::Value>(&mut conn).await
             })
-            .await
+            .await;
+        match reply {
+            Ok(reply) => {
+                let standalone = server_mode(&reply).as_deref() == Some("standalone");
+                let _ = self.standalone.set(standalone);
+                standalone
+            }
+            Err(error) => {
+                tracing::debug!(%error, "HELLO failed; no fail-fast for this publish");
+                false
+            }
+        }
     }
 
     /// Runs one command on the current connection (waiting for one while
@@ -228,6 +234,19 @@ impl Transport {
             }
         }
     }
+}
+
+/// The `mode` field of a `HELLO` reply (`standalone`, `cluster`, `sentinel`).
+fn server_mode(reply: &redis::Value) -> Option<String> {
+    let redis::Value::Map(fields) = reply else {
+        return None;
+    };
+    fields.iter().find_map(|(key, value)| {
+        let key: String = redis::from_redis_value_ref(key).ok()?;
+        (key == "mode")
+            .then(|| redis::from_redis_value_ref::<String>(value).ok())
+            .flatten()
+    })
 }
 
 /// Runs `fut` until `deadline` (forever when `None`); `None` when it ran out.
