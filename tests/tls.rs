@@ -89,3 +89,61 @@ async fn without_a_client_certificate_mutual_tls_is_refused() {
     .unwrap_err();
     assert!(matches!(err, state_signals::Error::Connect { .. }), "{err}");
 }
+
+/// The Python package over TLS (redis-py 3.5 with `ssl=True`, handed in as
+/// `existing_redis_conn`) talks to this crate over TLS, both ways.
+#[tokio::test]
+async fn interop_with_the_python_package_over_tls() {
+    let pki = Pki::new();
+    let server = TlsServer::start(&pki, false).await;
+    let options = ConnectOptions::url(server.url()).tls_ca_pem(pki.ca_pem.clone());
+    let ca = pki.path("ca.crt").display().to_string();
+
+    // A Python exporter drives a Rust responder.
+    let responder = within(
+        SignalResponder::builder()
+            .options(options.clone())
+            .responder_id("rust-tls")
+            .connect(),
+    )
+    .await
+    .unwrap();
+    spawn_answering(responder, |_| {
+        Some(Reply::success().with_message("over tls"))
+    });
+    let config = serde_json::json!({
+        "port": server.tls_port, "tls_ca": ca, "process": "py-tls", "await": 1,
+        "legal": ["start"], "steps": [{"event": "start"}],
+    });
+    let out = common::Python::spawn("exporter.py", &config).rest().await;
+    assert_eq!(out[0]["subs"], serde_json::json!(["rust-tls"]), "{out:?}");
+    assert_eq!(
+        out[1],
+        serde_json::json!({"event": "start", "code": 0, "msgs": {"rust-tls": "over tls"}})
+    );
+
+    // A Rust exporter drives a Python responder.
+    let mut python = common::Python::spawn(
+        "responder.py",
+        &serde_json::json!({"port": server.tls_port, "tls_ca": ca, "name": "py-tls"}),
+    );
+    let id = python.next().await.expect("ready")["ready"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let exporter = within(
+        SignalExporter::builder("rust-tls")
+            .options(options)
+            .connect(),
+    )
+    .await
+    .unwrap();
+    within(exporter.initialize_and_wait(1, ["go"]).periodic(true))
+        .await
+        .unwrap();
+    let report = within(exporter.publish_signal("go")).await.unwrap();
+    assert_eq!(report.code, ResultCode::AllSucceeded, "{report:?}");
+    assert!(report.answers.contains_key(&id), "{report:?}");
+    within(exporter.shutdown()).await.unwrap();
+    python.rest().await;
+}

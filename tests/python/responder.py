@@ -1,6 +1,6 @@
 """A Python state-signals 1.0.1 responder driven by the Rust interop tests.
 
-argv[1] is a JSON object: {"port", "name", "lock_tag"?, "lock_id"?,
+argv[1] is a JSON object: {"port", "tls_ca"? (a CA file: connect over TLS), "name", "lock_tag"?, "lock_id"?,
 "ras"?: {event: int}, "message"?: {event: str}}. It prints JSON lines on
 stdout: {"ready": responder_id} once subscribed, then {"signal": {...}} for
 every signal it yields; it answers initialization with srespond(signal) (no
@@ -13,12 +13,23 @@ import sys
 from state_signals import SignalResponder
 
 config = json.loads(sys.argv[1])
-responder = SignalResponder(
-    redis_host="127.0.0.1",
-    redis_port=config["port"],
-    responder_name=config["name"],
-    log_level="WARNING",
-)
+if config.get("tls_ca"):
+    # Over TLS: a redis-py client handed in as `existing_redis_conn`.
+    import redis
+
+    conn = redis.Redis(
+        host="127.0.0.1", port=config["port"], ssl=True, ssl_ca_certs=config["tls_ca"]
+    )
+    responder = SignalResponder(
+        existing_redis_conn=conn, responder_name=config["name"], log_level="WARNING"
+    )
+else:
+    responder = SignalResponder(
+        redis_host="127.0.0.1",
+        redis_port=config["port"],
+        responder_name=config["name"],
+        log_level="WARNING",
+    )
 if config.get("lock_tag"):
     responder.lock_tag(config["lock_tag"])
 if config.get("lock_id"):
