@@ -57,12 +57,14 @@ async fn a_blackholed_exporter_and_responder_reconnect_and_answers_flow_again() 
     assert_eq!(report.code, ResultCode::AllSucceeded);
 
     let mut events = exporter.events();
+    // Dead paths, and for a while no new path either: both keep trying.
+    proxy.refuse();
     proxy.blackhole();
-    // The server sees both gone; both come back on their own.
     server
         .wait_numsub_until("event-signal-pubsub", |n| n == 0)
         .await;
     next_event(&mut events, |e| matches!(e, ExporterEvent::ConnectionLost)).await;
+    proxy.resume();
     next_event(&mut events, |e| matches!(e, ExporterEvent::Subscribed)).await;
     server.wait_numsub("event-signal-pubsub", 1).await;
     let report = within(exporter.publish_signal("tick")).await.unwrap();

@@ -2,6 +2,7 @@
 //! connections half-open: the upstream side closed, the client side left
 //! open and silent — what a NAT or load-balancer idle timeout looks like.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use tokio::net::{TcpListener, TcpStream};
@@ -11,6 +12,7 @@ use tokio::sync::watch;
 pub struct Proxy {
     port: u16,
     blackholes: watch::Sender<u64>,
+    refusing: Arc<AtomicBool>,
 }
 
 impl Proxy {
@@ -24,8 +26,14 @@ impl Proxy {
         let kill = blackholes.clone();
         // Client sides of blackholed connections: open, never read or written.
         let silent: Arc<Mutex<Vec<TcpStream>>> = Arc::default();
+        let refusing = Arc::new(AtomicBool::new(false));
+        let refuse = refusing.clone();
         tokio::spawn(async move {
             while let Ok((mut client, _)) = listener.accept().await {
+                if refuse.load(Ordering::SeqCst) {
+                    drop(client); // accepted and closed at once: a refused connection
+                    continue;
+                }
                 let mut killed = kill.subscribe();
                 let silent = silent.clone();
                 tokio::spawn(async move {
@@ -43,7 +51,11 @@ impl Proxy {
                 });
             }
         });
-        Self { port, blackholes }
+        Self {
+            port,
+            blackholes,
+            refusing,
+        }
     }
 
     pub fn port(&self) -> u16 {
@@ -58,5 +70,15 @@ impl Proxy {
     /// Turns every live connection half-open; new ones are still forwarded.
     pub fn blackhole(&self) {
         self.blackholes.send_modify(|n| *n += 1);
+    }
+
+    /// Closes every new connection at once (live ones are left alone).
+    pub fn refuse(&self) {
+        self.refusing.store(true, Ordering::SeqCst);
+    }
+
+    /// Forwards new connections again.
+    pub fn resume(&self) {
+        self.refusing.store(false, Ordering::SeqCst);
     }
 }
