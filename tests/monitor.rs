@@ -67,3 +67,40 @@ async fn monitor_sees_signals_and_responses_and_applies_the_id_lock() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_monitor_nobody_reads_keeps_its_queue_bounded() {
+    let server = RedisServer::start().await;
+    let mut monitor = within(
+        SignalMonitor::builder()
+            .url(server.url())
+            .queue_capacity(16)
+            .connect(),
+    )
+    .await
+    .unwrap();
+    for i in 0..100 {
+        server
+            .publish_raw(
+                "event-signal-pubsub",
+                format!(
+                    r#"{{"publisher_id":"p","process_name":"x","event":"e{i}","runner_host":"h"}}"#
+                ),
+            )
+            .await;
+    }
+    // Drops are counted as they happen; nothing else tells when all arrived.
+    within(async {
+        while monitor.dropped() < 84 {
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+    })
+    .await;
+    for i in 0..16 {
+        match within(monitor.recv()).await.unwrap() {
+            Observed::Signal(s) => assert_eq!(s.event, format!("e{i}")),
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(monitor.dropped(), 84);
+}
