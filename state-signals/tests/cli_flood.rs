@@ -97,7 +97,16 @@ async fn flooded_responder_stays_bounded(extra: &[&str], tag: &str) {
     let child = children.remove(0);
     let pid = child.id().expect("a running child");
 
-    let exporter = within(server.exporter("own").connect()).await.unwrap();
+    // Generous timeouts: this test is about the responder's memory, and on
+    // a loaded machine a 5 s health check of an idle exporter can time out
+    // while Redis pushes the flood, which would cost it an answer.
+    let options = server
+        .options()
+        .command_timeout(Duration::from_secs(60))
+        .health_check_interval(Duration::from_secs(60));
+    let exporter = within(server.exporter("own").options(options).connect())
+        .await
+        .unwrap();
     within(exporter.initialize_and_wait(1, ["tick"]).tag(tag))
         .await
         .unwrap();
