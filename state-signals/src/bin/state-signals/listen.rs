@@ -6,7 +6,7 @@ use state_signals::{Escaped, Observed, Response, Signal, SignalMonitor};
 use crate::args::{Cli, Format, ListenArgs};
 use crate::exit::{self, Failure};
 use crate::output::print_line;
-use crate::signals::interrupted;
+use crate::signals::Interrupted;
 
 pub async fn listen(cli: &Cli, args: &ListenArgs) -> Result<u8, Failure> {
     let mut builder = SignalMonitor::builder()
@@ -18,9 +18,13 @@ pub async fn listen(cli: &Cli, args: &ListenArgs) -> Result<u8, Failure> {
     if let Some(tag) = &args.lock_tag {
         builder = builder.lock_tag(tag);
     }
-    let mut monitor = builder.connect().await?;
+    let mut interrupted = Interrupted::install();
+    let mut monitor = tokio::select! {
+        monitor = builder.connect() => monitor?,
+        status = interrupted.recv() => return Err(Failure::new(status, "interrupted while connecting")),
+    };
     let mut printed = 0;
-    let mut stop = std::pin::pin!(interrupted());
+    let mut stop = std::pin::pin!(interrupted.recv());
     while args.count.is_none_or(|count| printed < count) {
         let seen = tokio::select! {
             seen = monitor.recv() => seen,

@@ -6,7 +6,7 @@ use tokio::sync::watch;
 use crate::args::{Cli, RespondArgs};
 use crate::exec::Exec;
 use crate::exit::{self, Failure};
-use crate::signals::interrupted;
+use crate::signals::Interrupted;
 
 /// Answers each signal by running the command, or with the fixed reply.
 struct Respond {
@@ -47,7 +47,11 @@ pub async fn respond(cli: &Cli, args: &RespondArgs) -> Result<u8, Failure> {
     if let Some(idle) = args.idle_timeout.0 {
         builder = builder.idle_timeout(idle);
     }
-    let responder = builder.connect().await?;
+    let mut interrupted = Interrupted::install();
+    let responder = tokio::select! {
+        responder = builder.connect() => responder?,
+        status = interrupted.recv() => return Err(Failure::new(status, "interrupted while connecting")),
+    };
     if let Some(tag) = &args.lock_tag {
         responder.handle().lock_tag(tag);
     }
@@ -55,7 +59,7 @@ pub async fn respond(cli: &Cli, args: &RespondArgs) -> Result<u8, Failure> {
 
     let (stop_tx, stopping) = watch::channel(false);
     tokio::spawn(async move {
-        interrupted().await;
+        interrupted.recv().await;
         let _ = stop_tx.send(true);
     });
     let reply = Reply::from(Ras::new(args.ras));

@@ -9,7 +9,7 @@ use crate::args::{Cli, RunArgs, Sample};
 use crate::exit::{self, Failure};
 use crate::output::{print_line, ReportLine};
 use crate::progress::Progress;
-use crate::signals::interrupted;
+use crate::signals::Interrupted;
 
 /// One line of `--events-from`.
 #[derive(Debug, Deserialize)]
@@ -43,12 +43,16 @@ pub async fn run(cli: &Cli, args: &RunArgs) -> Result<u8, Failure> {
     if let Some(missed) = args.evict_after {
         builder = builder.evict_after(missed);
     }
-    let exporter = builder.connect().await?;
+    let mut interrupted = Interrupted::install();
+    let exporter = tokio::select! {
+        exporter = builder.connect() => exporter?,
+        status = interrupted.recv() => return Err(Failure::new(status, "interrupted while connecting")),
+    };
     let mut progress = Progress::new(exporter.events(), cli.quiet);
     let session = session(&exporter, args, legal, metadata, &mut progress);
     let outcome = tokio::select! {
         outcome = session => outcome,
-        status = interrupted() => {
+        status = interrupted.recv() => {
             progress.note("interrupted; publishing shutdown".to_owned());
             Err(Failure::new(status, "interrupted; published `shutdown`"))
         }
