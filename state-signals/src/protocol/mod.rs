@@ -59,8 +59,20 @@ pub(crate) fn parse_capped<T: serde::de::DeserializeOwned>(
 /// A payload must be one JSON object (an array would fill a struct's fields
 /// in order, which the Python package refuses too); a key given twice takes
 /// its last value, as with Python's `json.loads`.
+///
+/// The common case is parsed once, straight into `T`; only a payload that
+/// fails that way (a repeated key, say) is parsed again through a `Value`.
 fn from_object<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> serde_json::Result<T> {
     use serde::de::Error as _;
+    let starts_object = bytes
+        .iter()
+        .find(|b| !b.is_ascii_whitespace())
+        .is_some_and(|b| *b == b'{');
+    if starts_object {
+        if let Ok(parsed) = serde_json::from_slice(bytes) {
+            return Ok(parsed);
+        }
+    }
     let value: serde_json::Value = serde_json::from_slice(bytes)?;
     if !value.is_object() {
         return Err(serde_json::Error::custom(format!(

@@ -48,10 +48,6 @@ impl Decoder {
                     _ => None,
                 }
             }
-            PushKind::Disconnection => {
-                tracing::warn!("lost the connection to Redis; reconnecting");
-                Some(Incoming::Disconnected)
-            }
             PushKind::Subscribe => {
                 tracing::debug!("subscription confirmed");
                 Some(Incoming::Subscribed)
