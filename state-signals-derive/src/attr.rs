@@ -2,7 +2,7 @@
 
 use proc_macro2::Span;
 use syn::meta::ParseNestedMeta;
-use syn::{Attribute, Ident, LitStr, Token};
+use syn::{Attribute, Ident, LitStr, Path, Type};
 
 use crate::case::RenameRule;
 
@@ -12,6 +12,10 @@ pub(crate) const SIGNAL: &str = "signal";
 pub(crate) const RENAME_ALL: &str = "rename_all";
 /// Enum key: the name of the generated handler trait.
 pub(crate) const HANDLER: &str = "handler";
+/// Enum key: the path of the `state-signals` crate, when renamed.
+pub(crate) const CRATE: &str = "crate";
+/// Enum key: the error type of fallible handler methods.
+pub(crate) const ERROR: &str = "error";
 /// Variant key: the variant's wire name.
 pub(crate) const RENAME: &str = "rename";
 
@@ -20,6 +24,10 @@ pub(crate) const RENAME: &str = "rename";
 pub(crate) struct EnumAttrs {
     pub(crate) rename_all: Option<(RenameRule, LitStr)>,
     pub(crate) handler: Option<Ident>,
+    /// `crate = "…"`: the path the generated code names the runtime crate by.
+    pub(crate) krate: Option<Path>,
+    /// `error = "…"`: handler methods return `Result<Reply, Error>`.
+    pub(crate) error: Option<Type>,
 }
 
 /// `#[signal(...)]` on a variant.
@@ -59,8 +67,39 @@ pub(crate) fn enum_attrs(attrs: &[Attribute], errors: &mut Vec<syn::Error>) -> E
                     ),
                 )),
             }
+        } else if meta.path.is_ident(CRATE) {
+            let lit: LitStr = meta.value()?.parse()?;
+            seen.check(CRATE, meta, errors);
+            match lit.parse::<Path>() {
+                Ok(path) => out.krate = Some(path),
+                Err(_) => errors.push(syn::Error::new(
+                    lit.span(),
+                    format!(
+                        "`crate` must be the path of the state-signals crate, like `\"::signals\"`, not `{:?}`",
+                        lit.value()
+                    ),
+                )),
+            }
+        } else if meta.path.is_ident(ERROR) {
+            let lit: LitStr = meta.value()?.parse()?;
+            seen.check(ERROR, meta, errors);
+            match lit.parse::<Type>() {
+                Ok(ty) => out.error = Some(ty),
+                Err(_) => errors.push(syn::Error::new(
+                    lit.span(),
+                    format!(
+                        "`error` must be the error type of the handler methods, like `\"anyhow::Error\"`, not `{:?}`",
+                        lit.value()
+                    ),
+                )),
+            }
         } else {
-            unknown_key(meta, &[RENAME_ALL, HANDLER], "on an enum", errors)?;
+            unknown_key(
+                meta,
+                &[RENAME_ALL, HANDLER, CRATE, ERROR],
+                "on an enum",
+                errors,
+            )?;
         }
         Ok(())
     });
@@ -132,12 +171,7 @@ fn unknown_key(
         "unknown `signal` attribute `{name}` {place}; expected {expected}"
     )));
     // Skip its value so the keys after it are still read.
-    if meta.input.peek(Token![=]) {
-        meta.value()?.parse::<syn::Expr>()?;
-    } else if !meta.input.is_empty() && !meta.input.peek(Token![,]) {
-        meta.parse_nested_meta(|_| Ok(()))?;
-    }
-    Ok(())
+    crate::serde_attrs::skip_value(meta)
 }
 
 /// Which keys one item already had, to report repeats.

@@ -5,8 +5,10 @@ use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::DeriveInput;
 
+use crate::hooks::HOOKS;
+use crate::parse::Shape;
 use crate::validate::{Plan, PlannedVariant, CONTEXT_PARAM};
-use crate::{fallback, parse, validate};
+use crate::{fallback, parse, payload, validate};
 
 /// The whole derive: every error in one compile, stubs on invalid input.
 pub(crate) fn derive(input: DeriveInput) -> TokenStream {
@@ -24,92 +26,83 @@ pub(crate) fn derive(input: DeriveInput) -> TokenStream {
 }
 
 fn expand(plan: &Plan<'_>) -> TokenStream {
+    let payload = payload::items(plan);
     let events = events_impl(plan);
     let handler = handler_trait(plan);
     let dispatch = dispatch_impl(plan);
-    quote! { #events #handler #dispatch }
+    quote! {
+        #handler
+        const _: () = {
+            #payload
+            #events
+            #dispatch
+        };
+    }
 }
 
-/// `Self::Variant` or `Self::Variant { field: __field0, .. }`, binding fields to fresh names.
+/// The variant's pattern, binding its fields (or its payload) to `__field<i>`.
 fn pattern(v: &PlannedVariant<'_>) -> TokenStream {
     let ident = v.ident;
-    if v.unit {
-        return quote!(Self::#ident);
-    }
-    let fields = v.fields.iter().map(|f| &f.ident);
     let bindings = bindings(v);
-    quote!(Self::#ident { #(#fields: #bindings),* })
+    match &v.variant.shape {
+        Shape::Unit | Shape::Tuple(_) => quote!(Self::#ident),
+        Shape::Newtype(_) => quote!(Self::#ident(#(#bindings),*)),
+        Shape::Named(fields) => {
+            let fields = fields.iter().filter_map(|f| f.ident.as_ref());
+            quote!(Self::#ident { #(#fields: #bindings),* })
+        }
+    }
 }
 
 fn bindings(v: &PlannedVariant<'_>) -> Vec<syn::Ident> {
-    (0..v.fields.len())
+    (0..v.variant.fields().len())
         .map(|i| format_ident!("__field{}", i))
         .collect()
 }
 
 fn events_impl(plan: &Plan<'_>) -> TokenStream {
+    let krate = &plan.krate;
     let ident = &plan.input.ident;
     let wires: Vec<&str> = plan.variants.iter().map(|v| v.wire.as_str()).collect();
-    let patterns: Vec<TokenStream> = plan.variants.iter().map(pattern).collect();
-    let to_metadata = plan.variants.iter().map(|v| {
-        if v.fields.is_empty() {
-            return quote!(::core::option::Option::None);
+    let names = plan.variants.iter().map(|v| {
+        let ident = v.ident;
+        match &v.variant.shape {
+            Shape::Unit | Shape::Tuple(_) => quote!(Self::#ident),
+            Shape::Newtype(_) => quote!(Self::#ident(..)),
+            Shape::Named(_) => quote!(Self::#ident { .. }),
         }
-        let puts = v.fields.iter().zip(bindings(v)).map(|(f, binding)| {
-            let (key, ty) = (&f.key, &f.ty);
-            quote_spanned! {ty.span()=>
-                ::state_signals::__private::encode_field::<#ty>(&mut __metadata, #key, #binding)?;
-            }
-        });
-        quote! {{
-            let mut __metadata = ::state_signals::Metadata::new();
-            #(#puts)*
-            ::core::option::Option::Some(__metadata)
-        }}
     });
+    let encode = payload::encode(plan);
     let decoders = plan.variants.iter().map(|v| {
-        let variant = v.ident;
         let wire = &v.wire;
-        if v.unit {
-            return quote!(#wire => ::core::result::Result::Ok(Self::#variant));
-        }
-        let fields = v.fields.iter().map(|f| {
-            let (name, key, ty) = (&f.ident, &f.key, &f.ty);
-            quote_spanned! {ty.span()=>
-                #name: ::state_signals::__private::decode_field::<#ty>(#wire, __metadata, #key)?
-            }
-        });
-        quote!(#wire => ::core::result::Result::Ok(Self::#variant { #(#fields),* }))
+        let decode = payload::decode(plan, v);
+        quote!(#wire => #decode)
     });
     quote! {
         #[automatically_derived]
-        impl ::state_signals::SignalEvents for #ident {
+        impl #krate::SignalEvents for #ident {
             const EVENTS: &'static [&'static str] = &[#(#wires),*];
 
             fn event_name(&self) -> &'static str {
                 match self {
-                    #(#patterns => #wires,)*
+                    #(#names => #wires,)*
                 }
             }
 
-            #[allow(unused_variables)]
             fn to_metadata(
                 &self,
-            ) -> ::state_signals::Result<::core::option::Option<::state_signals::Metadata>> {
-                ::core::result::Result::Ok(match self {
-                    #(#patterns => #to_metadata,)*
-                })
+            ) -> #krate::Result<::core::option::Option<#krate::Metadata>> {
+                #encode
             }
 
-            #[allow(unused_variables)]
             fn from_signal(
-                signal: &::state_signals::Signal,
-            ) -> ::core::result::Result<Self, ::state_signals::DecodeError> {
+                signal: &#krate::Signal,
+            ) -> ::core::result::Result<Self, #krate::DecodeError> {
                 let __metadata = signal.metadata.as_ref();
                 match signal.event.as_str() {
                     #(#decoders,)*
                     __other => ::core::result::Result::Err(
-                        ::state_signals::DecodeError::unknown_event(__other),
+                        #krate::DecodeError::unknown_event(__other),
                     ),
                 }
             }
@@ -118,31 +111,56 @@ fn events_impl(plan: &Plan<'_>) -> TokenStream {
 }
 
 /// `fn on_x(&mut self, fields…, signal: &Signal) -> impl Future<Output = Reply> + Send`
-pub(crate) fn method_signature(v: &PlannedVariant<'_>) -> TokenStream {
+/// (`Result<Reply, E>` with `#[signal(error = "E")]`).
+fn method_signature(plan: &Plan<'_>, v: &PlannedVariant<'_>) -> TokenStream {
+    let krate = &plan.krate;
     let method = &v.method;
-    let params = v.fields.iter().map(|f| {
-        let (name, ty) = (&f.ident, &f.ty);
+    let params = v.variant.fields().iter().map(|f| {
+        let ty = &f.ty;
+        let name = f.ident.clone().unwrap_or_else(|| format_ident!("payload"));
         quote!(#name: #ty)
     });
     let signal = format_ident!("{}", CONTEXT_PARAM);
+    let output = match plan.error {
+        Some(error) => quote!(::core::result::Result<#krate::Reply, #error>),
+        None => quote!(#krate::Reply),
+    };
     let doc = format!(
         "Handles the `{}` event (variant `{}`); the reply is sent to the exporter.",
         v.wire, v.ident
     );
     quote! {
         #[doc = #doc]
+        #[allow(clippy::too_many_arguments)]
         fn #method(
             &mut self,
             #(#params,)*
-            #signal: &::state_signals::Signal,
-        ) -> impl ::core::future::Future<Output = ::state_signals::Reply> + ::core::marker::Send
+            #signal: &#krate::Signal,
+        ) -> impl ::core::future::Future<Output = #output> + ::core::marker::Send
     }
 }
 
 pub(crate) fn handler_trait(plan: &Plan<'_>) -> TokenStream {
+    let krate = &plan.krate;
     let vis = &plan.input.vis;
     let handler = &plan.handler;
-    let methods = plan.variants.iter().map(method_signature);
+    let methods = plan.variants.iter().map(|v| method_signature(plan, v));
+    let hooks = HOOKS.iter().map(|hook| {
+        let (method, doc) = (hook.method(), hook.doc());
+        let sig = hook.signature(krate);
+        let (output, default) = (&sig.output, &sig.default);
+        let params = sig.params.iter().map(|(name, ty)| quote!(#name: #ty));
+        quote! {
+            #[doc = #doc]
+            fn #method(
+                &mut self,
+                #(#params,)*
+                signal: &#krate::Signal,
+            ) -> impl ::core::future::Future<Output = #output> + ::core::marker::Send {
+                #default
+            }
+        }
+    });
     let doc = format!(
         "Handles the events of [`{}`]: one method per variant, plus provided hooks. \
          Generated by `#[derive(SignalEvents)]`; serve it with a typed responder.",
@@ -152,66 +170,72 @@ pub(crate) fn handler_trait(plan: &Plan<'_>) -> TokenStream {
         #[doc = #doc]
         #vis trait #handler: ::core::marker::Send {
             #(#methods;)*
-
-            /// Whether to subscribe to the exporter that sent this
-            /// `initialization` (called once per exporter); default: yes.
-            fn on_subscribe(
-                &mut self,
-                signal: &::state_signals::Signal,
-            ) -> impl ::core::future::Future<Output = bool> + ::core::marker::Send {
-                let _ = signal;
-                ::core::future::ready(true)
-            }
-
-            /// The reply to an event that is not a variant; default: a
-            /// failure naming the event.
-            fn on_unknown_event(
-                &mut self,
-                signal: &::state_signals::Signal,
-            ) -> impl ::core::future::Future<Output = ::state_signals::Reply> + ::core::marker::Send {
-                ::core::future::ready(::state_signals::__private::unknown_event_reply(signal))
-            }
-
-            /// The reply to a signal whose metadata does not decode into the
-            /// variant's fields; default: a failure naming the field.
-            fn on_decode_error(
-                &mut self,
-                error: ::state_signals::DecodeError,
-                signal: &::state_signals::Signal,
-            ) -> impl ::core::future::Future<Output = ::state_signals::Reply> + ::core::marker::Send {
-                let _ = signal;
-                ::core::future::ready(::state_signals::__private::decode_error_reply(error))
-            }
-
-            /// Called on `shutdown` from a subscribed exporter; default: nothing.
-            fn on_shutdown(
-                &mut self,
-                signal: &::state_signals::Signal,
-            ) -> impl ::core::future::Future<Output = ()> + ::core::marker::Send {
-                let _ = signal;
-                ::core::future::ready(())
-            }
+            #(#hooks)*
         }
     }
 }
 
+/// The `Dispatch` hook forwarders, from the hook table; `body` makes each
+/// body from the handler trait's method and the parameter names.
+pub(crate) fn dispatch_hooks(
+    plan: &Plan<'_>,
+    body: impl Fn(&syn::Ident, &[&syn::Ident]) -> TokenStream,
+) -> TokenStream {
+    let krate = &plan.krate;
+    let hooks = HOOKS.iter().map(|hook| {
+        let (method, dispatch) = (hook.method(), hook.dispatch());
+        let sig = hook.signature(krate);
+        let output = &sig.output;
+        let names: Vec<&syn::Ident> = sig.params.iter().map(|(name, _)| name).collect();
+        let params = sig.params.iter().map(|(name, ty)| quote!(#name: #ty));
+        let body = body(&method, &names);
+        quote! {
+            fn #dispatch(
+                handler: &mut __H,
+                #(#params,)*
+                signal: &#krate::Signal,
+            ) -> impl ::core::future::Future<Output = #output> + ::core::marker::Send {
+                #body
+            }
+        }
+    });
+    quote!(#(#hooks)*)
+}
+
 fn dispatch_impl(plan: &Plan<'_>) -> TokenStream {
+    let krate = &plan.krate;
     let ident = &plan.input.ident;
     let handler = &plan.handler;
     let arms = plan.variants.iter().map(|v| {
         let pattern = pattern(v);
         let method = &v.method;
         let bindings = bindings(v);
-        quote!(#pattern => <__H as #handler>::#method(handler, #(#bindings,)* signal).await)
+        let call = quote!(<__H as #handler>::#method(handler, #(#bindings,)* signal).await);
+        match plan.error {
+            None => quote!(#pattern => #call),
+            Some(error) => {
+                let reply = quote_spanned!(error.span()=> #krate::__private::error_reply(&__error));
+                quote! {
+                    #pattern => match #call {
+                        ::core::result::Result::Ok(__reply) => __reply,
+                        ::core::result::Result::Err(__error) => #reply,
+                    }
+                }
+            }
+        }
     });
+    let hooks = dispatch_hooks(
+        plan,
+        |method, names| quote!(<__H as #handler>::#method(handler, #(#names,)* signal)),
+    );
     quote! {
         #[automatically_derived]
-        impl<__H: #handler> ::state_signals::Dispatch<__H> for #ident {
+        impl<__H: #handler> #krate::Dispatch<__H> for #ident {
             fn dispatch(
                 self,
                 handler: &mut __H,
-                signal: &::state_signals::Signal,
-            ) -> impl ::core::future::Future<Output = ::state_signals::Reply> + ::core::marker::Send {
+                signal: &#krate::Signal,
+            ) -> impl ::core::future::Future<Output = #krate::Reply> + ::core::marker::Send {
                 async move {
                     match self {
                         #(#arms,)*
@@ -219,34 +243,7 @@ fn dispatch_impl(plan: &Plan<'_>) -> TokenStream {
                 }
             }
 
-            fn subscribe(
-                handler: &mut __H,
-                signal: &::state_signals::Signal,
-            ) -> impl ::core::future::Future<Output = bool> + ::core::marker::Send {
-                <__H as #handler>::on_subscribe(handler, signal)
-            }
-
-            fn unknown_event(
-                handler: &mut __H,
-                signal: &::state_signals::Signal,
-            ) -> impl ::core::future::Future<Output = ::state_signals::Reply> + ::core::marker::Send {
-                <__H as #handler>::on_unknown_event(handler, signal)
-            }
-
-            fn decode_error(
-                handler: &mut __H,
-                error: ::state_signals::DecodeError,
-                signal: &::state_signals::Signal,
-            ) -> impl ::core::future::Future<Output = ::state_signals::Reply> + ::core::marker::Send {
-                <__H as #handler>::on_decode_error(handler, error, signal)
-            }
-
-            fn shutdown(
-                handler: &mut __H,
-                signal: &::state_signals::Signal,
-            ) -> impl ::core::future::Future<Output = ()> + ::core::marker::Send {
-                <__H as #handler>::on_shutdown(handler, signal)
-            }
+            #hooks
         }
     }
 }

@@ -3,22 +3,16 @@
 use std::collections::HashMap;
 
 use syn::spanned::Spanned;
-use syn::Ident;
+use syn::{Ident, Path, Type};
 
 use crate::case::{method_name, RenameRule};
-use crate::parse::{Enum, Field, Shape};
+use crate::hooks;
+use crate::parse::{Enum, Shape, Variant};
 
 /// The events published by `SignalExporter::initialize` and `shutdown`.
 const RESERVED: [(&str, &str); 2] = [
     ("initialization", "SignalExporter::initialize"),
     ("shutdown", "SignalExporter::shutdown"),
-];
-/// The provided hook methods of the generated handler trait.
-pub(crate) const HOOKS: [&str; 4] = [
-    "on_subscribe",
-    "on_unknown_event",
-    "on_decode_error",
-    "on_shutdown",
 ];
 /// The name of the handler methods' signal parameter.
 pub(crate) const CONTEXT_PARAM: &str = "signal";
@@ -27,6 +21,10 @@ pub(crate) const CONTEXT_PARAM: &str = "signal";
 pub(crate) struct Plan<'a> {
     pub(crate) input: &'a Enum,
     pub(crate) handler: Ident,
+    /// The runtime crate's path (`::state_signals` unless renamed).
+    pub(crate) krate: Path,
+    /// The handler methods' error type, when they are fallible.
+    pub(crate) error: Option<&'a Type>,
     /// Variants whose wire and method names are unique, in declaration order.
     pub(crate) variants: Vec<PlannedVariant<'a>>,
 }
@@ -35,8 +33,7 @@ pub(crate) struct PlannedVariant<'a> {
     pub(crate) ident: &'a Ident,
     pub(crate) wire: String,
     pub(crate) method: Ident,
-    pub(crate) fields: &'a [Field],
-    pub(crate) unit: bool,
+    pub(crate) variant: &'a Variant,
 }
 
 /// Checks every rule; returns the (best-effort) plan and all errors found.
@@ -70,13 +67,14 @@ pub(crate) fn validate<'a>(input: &'a Enum, errors: &mut Vec<syn::Error>) -> Pla
         if let Shape::Tuple(span) = variant.shape {
             errors.push(syn::Error::new(
                 span,
-                format!("tuple variants are not supported: name the fields, like `{name} {{ value: T }}`, or make it a unit variant"),
+                format!("a tuple variant must have exactly one field, its payload type: name the fields (`{name} {{ a: A, b: B }}`) or put them in one payload struct (`{name}({name}Payload)`)"),
             ));
         }
         for field in variant.fields() {
-            if field.key == CONTEXT_PARAM {
+            let Some(ident) = &field.ident else { continue };
+            if field.name().as_deref() == Some(CONTEXT_PARAM) {
                 errors.push(syn::Error::new(
-                    field.ident.span(),
+                    ident.span(),
                     format!("a field cannot be named `{CONTEXT_PARAM}`: the handler method's `{CONTEXT_PARAM}: &Signal` parameter has that name; rename the field"),
                 ));
             }
@@ -118,7 +116,7 @@ pub(crate) fn validate<'a>(input: &'a Enum, errors: &mut Vec<syn::Error>) -> Pla
         // The plan keeps every variant with a usable method, so that the
         // fallback's handler trait matches the user's impl.
         let method = method_name(&name);
-        if HOOKS.contains(&method.as_str()) {
+        if hooks::is_hook(&method) {
             if reserved.is_none() {
                 errors.push(syn::Error::new(
                     variant.ident.span(),
@@ -139,13 +137,18 @@ pub(crate) fn validate<'a>(input: &'a Enum, errors: &mut Vec<syn::Error>) -> Pla
             ident: &variant.ident,
             wire,
             method: Ident::new(&method, variant.ident.span()),
-            fields: variant.fields(),
-            unit: matches!(variant.shape, Shape::Unit | Shape::Tuple(_)),
+            variant,
         });
     }
     Plan {
         input,
         handler,
+        krate: input
+            .attrs
+            .krate
+            .clone()
+            .unwrap_or_else(|| syn::parse_quote!(::state_signals)),
+        error: input.attrs.error.as_ref(),
         variants,
     }
 }

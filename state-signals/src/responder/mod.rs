@@ -21,6 +21,7 @@ use crate::protocol::new_responder_id;
 use crate::transport::{ConnectOptions, Incoming, Transport};
 use crate::Result;
 use intake::Intake;
+pub(crate) use serve::guarded;
 use serve::ServeOptions;
 
 /// Receives state signals and answers them.

@@ -281,7 +281,7 @@ async fn answer(handle: &ResponderHandle, signal: &Signal, reply: Reply) -> Resu
 }
 
 /// Runs a handler future; a panic becomes `Err(panic text)`.
-async fn guarded<T>(fut: impl Future<Output = T>) -> Result<T, String> {
+pub(crate) async fn guarded<T>(fut: impl Future<Output = T>) -> Result<T, String> {
     AssertUnwindSafe(fut).catch_unwind().await.map_err(|panic| {
         let text = panic
             .downcast_ref::<&str>()

@@ -5,6 +5,7 @@ mod decode;
 mod dispatch;
 mod events;
 mod exporter;
+mod payload;
 mod responder;
 
 pub use decode::DecodeError;
@@ -14,4 +15,4 @@ pub use exporter::{TypedExporterBuilder, TypedPublish, TypedSignalExporter};
 pub use responder::{TypedResponderBuilder, TypedSignalResponder};
 
 #[doc(hidden)]
-pub use decode::{decode_field, encode_field};
+pub use payload::{decode_payload, encode_payload};

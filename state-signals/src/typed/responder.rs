@@ -68,6 +68,38 @@ impl<E: SignalEvents> TypedResponderBuilder<E> {
 /// - **a handler method that panics is answered with a failure RAS whose
 ///   message is the panic text, and serving goes on**;
 /// - `on_shutdown` runs on `shutdown` from a served exporter.
+///
+/// ```no_run
+/// use state_signals::{Reply, Signal, SignalEvents, SignalResponder};
+///
+/// #[derive(SignalEvents)]
+/// enum Benchmark {
+///     Start,
+///     Sample { iteration: u32 },
+/// }
+///
+/// struct Collector { samples: u32 }
+///
+/// impl BenchmarkHandler for Collector {
+///     async fn on_start(&mut self, _signal: &Signal) -> Reply {
+///         Reply::success()
+///     }
+///     async fn on_sample(&mut self, iteration: u32, _signal: &Signal) -> Reply {
+///         self.samples += 1;
+///         Reply::success().with_message(format!("sample {iteration}"))
+///     }
+/// }
+///
+/// # async fn run() -> state_signals::Result<()> {
+/// let responder = SignalResponder::builder()
+///     .process_name("fio-run")          // serve this benchmark only
+///     .typed::<Benchmark>()
+///     .connect()
+///     .await?;
+/// let collector = responder.serve(Collector { samples: 0 }).await?;  // until shutdown
+/// println!("{} samples", collector.samples);
+/// # Ok(()) }
+/// ```
 #[derive(Debug)]
 pub struct TypedSignalResponder<E> {
     inner: SignalResponder,
@@ -121,20 +153,27 @@ struct Typed<E, H> {
     events: PhantomData<fn() -> E>,
 }
 
+/// Decodes `signal` into `E` and calls the handler's method or hook.
+pub(crate) async fn decode_and_dispatch<E: Dispatch<H>, H: Send>(
+    handler: &mut H,
+    signal: &Signal,
+) -> Reply {
+    match E::from_signal(signal) {
+        Ok(event) => event.dispatch(handler, signal).await,
+        Err(error @ DecodeError::UnknownEvent { .. }) => {
+            tracing::warn!(%error, "signal for an event the enum does not know");
+            E::unknown_event(handler, signal).await
+        }
+        Err(error) => {
+            tracing::warn!(%error, "signal payload does not decode");
+            E::decode_error(handler, error, signal).await
+        }
+    }
+}
+
 impl<E: Dispatch<H>, H: Send> Handler for Typed<E, H> {
     async fn on_signal(&mut self, signal: &Signal) -> Reply {
-        let handler = &mut self.handler;
-        match E::from_signal(signal) {
-            Ok(event) => event.dispatch(handler, signal).await,
-            Err(error @ DecodeError::UnknownEvent { .. }) => {
-                tracing::warn!(%error, "signal for an event the enum does not know");
-                E::unknown_event(handler, signal).await
-            }
-            Err(error) => {
-                tracing::warn!(%error, "signal payload does not decode");
-                E::decode_error(handler, error, signal).await
-            }
-        }
+        decode_and_dispatch::<E, H>(&mut self.handler, signal).await
     }
 
     async fn on_subscribe(&mut self, signal: &Signal) -> bool {
