@@ -18,6 +18,21 @@ pub type Cause = Box<dyn std::error::Error + Send + Sync + 'static>;
 /// errors: they are reported in a [`PublishReport`](crate::PublishReport).
 /// Malformed payloads received from Redis are not errors either: they are
 /// logged with `tracing` and skipped.
+///
+/// ```no_run
+/// use std::time::Duration;
+/// use state_signals::{ConnectOptions, Error, SignalExporter};
+/// # async fn run() -> state_signals::Result<()> {
+/// let options = ConnectOptions::url("redis://redis.lab:6379").connect_timeout(Duration::from_secs(5));
+/// match SignalExporter::builder("fio-run").options(options).connect().await {
+///     Ok(exporter) => { /* … */ }
+///     Err(e) if e.is_auth_failed() => eprintln!("check the password in REDIS_URL: {e}"),
+///     Err(e) if e.is_timeout() || e.is_connection_refused() => eprintln!("is Redis up? {e}"),
+///     Err(Error::IllegalEvent { event, legal }) => eprintln!("{event} is not one of {legal:?}"),
+///     Err(e) => return Err(e),
+/// }
+/// # Ok(()) }
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {

@@ -17,6 +17,30 @@ pub(crate) const EVENTS_CAPACITY: usize = 4096;
 /// Something an exporter observed, yielded by every
 /// [`ExporterEvents`] stream (from
 /// [`SignalExporter::events`](crate::SignalExporter::events)) as it happens.
+///
+/// ```no_run
+/// use futures_util::StreamExt;
+/// use state_signals::{ExporterEvent, SignalExporter};
+/// # async fn run() -> state_signals::Result<()> {
+/// let exporter = SignalExporter::builder("fio-run").connect().await?;
+/// let mut events = exporter.events(); // before initializing: nothing is missed
+/// tokio::spawn(async move {
+///     while let Some(event) = events.next().await {
+///         match event {
+///             ExporterEvent::SubscriberJoined { responder_id, subscribers } => {
+///                 println!("{responder_id} joined ({subscribers} now)")
+///             }
+///             ExporterEvent::Answered { responder_id, answered, expected, .. } => {
+///                 println!("{responder_id} answered ({answered}/{expected})")
+///             }
+///             ExporterEvent::ConnectionLost => eprintln!("reconnecting to Redis"),
+///             other => println!("{other:?}"),
+///         }
+///     }
+/// });
+/// exporter.initialize_and_wait(2, ["benchmark-start"]).await?;
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ExporterEvent {

@@ -20,6 +20,24 @@ pub struct Answer {
 /// A subscriber that failed or never answered is reported here, not as an
 /// error: `code` sums it up the way the Python package does, and the other
 /// fields say who.
+///
+/// ```no_run
+/// use state_signals::{ResultCode, SignalExporter};
+/// # async fn run() -> state_signals::Result<()> {
+/// let exporter = SignalExporter::builder("fio-run").connect().await?;
+/// exporter.initialize_and_wait(2, ["benchmark-start"]).await?;
+/// let report = exporter.publish_signal("benchmark-start").await?;
+/// match report.code {
+///     ResultCode::AllSucceeded => println!("{} answered in {:?}", report.answers.len(), report.elapsed),
+///     _ => {
+///         for (id, answer) in report.answers.iter().filter(|(_, a)| !a.ras.is_success()) {
+///             eprintln!("{id} failed: {}", answer.message.as_deref().unwrap_or("-"));
+///         }
+///         eprintln!("no answer from {:?}", report.missing);
+///     }
+/// }
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct PublishReport {
