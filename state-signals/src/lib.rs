@@ -33,7 +33,8 @@ pub use responder::{
     DEFAULT_QUEUE_CAPACITY,
 };
 pub use transport::{
-    ConnectOptions, DEFAULT_COMMAND_TIMEOUT, DEFAULT_CONNECT_TIMEOUT, DEFAULT_HEALTH_CHECK_INTERVAL,
+    ConnectOptions, MemoryBus, DEFAULT_COMMAND_TIMEOUT, DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_HEALTH_CHECK_INTERVAL,
 };
 pub use typed::{
     DecodeError, Dispatch, SignalEvents, TypedExporterBuilder, TypedPublish, TypedResponderBuilder,

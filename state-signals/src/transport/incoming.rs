@@ -56,7 +56,8 @@ impl Decoder {
         }
     }
 
-    fn message(&self, channel: &[u8], payload: &[u8]) -> Option<Incoming> {
+    /// Decodes a message received on `channel`; `None` when skipped.
+    pub(super) fn message(&self, channel: &[u8], payload: &[u8]) -> Option<Incoming> {
         let (what, parsed) = if channel == self.channels.signals().as_bytes() {
             let parsed = parse_capped(payload, self.max_payload).map(Incoming::Signal);
             ("signal", parsed)

@@ -96,6 +96,12 @@ impl ConnectOptions {
         Self::default().target(Target::Url(url.into()))
     }
 
+    /// An in-memory [`MemoryBus`](super::MemoryBus) instead of a server: for
+    /// tests and demos (see its docs for what it does not model).
+    pub fn in_memory(bus: &super::MemoryBus) -> Self {
+        Self::default().target(Target::Memory(bus.clone()))
+    }
+
     /// `host:port`.
     pub fn host_port(host: impl Into<String>, port: u16) -> Self {
         Self::default().target(Target::HostPort(host.into(), port))

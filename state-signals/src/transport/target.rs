@@ -14,6 +14,8 @@ pub(crate) enum Target {
     HostPort(String, u16),
     /// A client the caller already has.
     Client(Box<redis::Client>),
+    /// An in-memory bus, no server.
+    Memory(super::MemoryBus),
 }
 
 impl Default for Target {
@@ -35,6 +37,7 @@ impl Target {
             Self::Url(url) => redact_url(url),
             Self::HostPort(host, port) => format!("{host}:{port}"),
             Self::Client(client) => describe(client.get_connection_info()),
+            Self::Memory(bus) => bus.name(),
         }
     }
 
@@ -42,7 +45,7 @@ impl Target {
     pub(crate) fn secrets(&self) -> Vec<String> {
         match self {
             Self::Url(url) => url_secrets(url),
-            Self::HostPort(..) => Vec::new(),
+            Self::HostPort(..) | Self::Memory(_) => Vec::new(),
             Self::Client(client) => client
                 .get_connection_info()
                 .redis_settings()
@@ -66,6 +69,12 @@ impl Target {
                 .into_connection_info()
                 .map_err(invalid)?,
             Self::Client(client) => client.get_connection_info().clone(),
+            Self::Memory(_) => {
+                return Err(invalid(redis::RedisError::from((
+                    redis::ErrorKind::InvalidClientConfig,
+                    "an in-memory bus has no Redis client",
+                ))))
+            }
         };
         let settings = info
             .redis_settings()
