@@ -4,9 +4,16 @@
 //! ```text
 //! cargo run --example quickstart            # Redis at $REDIS_URL or 127.0.0.1:6379
 //! ```
+//!
+//! With `REDIS_URL` unset and nothing listening on 127.0.0.1:6379, it runs
+//! on the in-memory bus instead and says so (`QUICKSTART_PROBE=host:port`
+//! changes the address probed, for tests).
+
+use std::time::Duration;
 
 use state_signals::{
-    ConnectOptions, PublishReport, Reply, Signal, SignalEvents, SignalExporter, SignalResponder,
+    ConnectOptions, MemoryBus, PublishReport, Reply, Signal, SignalEvents, SignalExporter,
+    SignalResponder,
 };
 
 /// The phases of a benchmark run: the legal events, checked at compile time.
@@ -54,9 +61,10 @@ async fn main() -> state_signals::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
         .init();
-    let url = std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
     // A namespace keeps this demo away from other runs on the same server.
-    let namespace = format!("quickstart-{}", std::process::id());
+    let options = target()
+        .await
+        .namespace(format!("quickstart-{}", std::process::id()));
 
     let mut collectors = Vec::new();
     for (name, disk_full) in [
@@ -65,7 +73,7 @@ async fn main() -> state_signals::Result<()> {
         ("collector-c", true),
     ] {
         let responder = SignalResponder::builder()
-            .options(ConnectOptions::url(&url).namespace(&namespace))
+            .options(options.clone())
             .responder_id(name)
             .typed::<Phase>()
             .connect()
@@ -77,7 +85,7 @@ async fn main() -> state_signals::Result<()> {
     }
 
     let exporter = SignalExporter::builder("quickstart-benchmark")
-        .options(ConnectOptions::url(&url).namespace(&namespace))
+        .options(options)
         .typed::<Phase>()
         .connect()
         .await?;
@@ -99,6 +107,24 @@ async fn main() -> state_signals::Result<()> {
         }
     }
     Ok(())
+}
+
+/// `$REDIS_URL`; else Redis on 127.0.0.1:6379 if something listens there;
+/// else the in-memory bus, said in one line.
+async fn target() -> ConnectOptions {
+    if let Ok(url) = std::env::var("REDIS_URL") {
+        return ConnectOptions::url(url);
+    }
+    let probe = std::env::var("QUICKSTART_PROBE").unwrap_or_else(|_| "127.0.0.1:6379".into());
+    let connect = tokio::net::TcpStream::connect(probe.as_str());
+    if let Ok(Ok(_)) = tokio::time::timeout(Duration::from_secs(1), connect).await {
+        return ConnectOptions::url(format!("redis://{probe}"));
+    }
+    println!(
+        "no Redis on {probe} and REDIS_URL unset: running on the in-memory bus \
+         (start redis-server, or set REDIS_URL=redis://host:port, to use a server)"
+    );
+    ConnectOptions::in_memory(&MemoryBus::new())
 }
 
 fn print_report(report: &PublishReport) {

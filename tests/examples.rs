@@ -92,3 +92,34 @@ async fn the_readme_exporter_and_responder_work_together() {
         "{seen}"
     );
 }
+
+#[tokio::test]
+async fn the_quickstart_runs_on_the_in_memory_bus_without_a_server() {
+    // Nothing listens on this port: the quickstart must fall back to the bus.
+    let nothing = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
+    let probe = nothing.local_addr().expect("its address").to_string();
+    drop(nothing);
+    let out = within(
+        tokio::process::Command::new(example("quickstart"))
+            .env_remove("REDIS_URL")
+            .env("QUICKSTART_PROBE", &probe)
+            .kill_on_drop(true)
+            .output(),
+    )
+    .await
+    .expect("run the quickstart example");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{out:?}");
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert!(
+        lines[0].starts_with(&format!(
+            "no Redis on {probe} and REDIS_URL unset: running on the in-memory bus"
+        )),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("benchmark-start: all succeeded"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("collector-c: ras 0 disk full"), "{stdout}");
+}

@@ -86,6 +86,9 @@ struct Bus {
 struct State {
     next_id: u64,
     connections: HashMap<u64, Entry>,
+    /// Channel → the connections subscribed to it: a publish costs its
+    /// receivers, not every connection on the bus.
+    subscribed: HashMap<String, HashSet<u64>>,
     delay: Duration,
 }
 
@@ -150,11 +153,7 @@ impl MemoryBus {
 
     /// How many connections are subscribed to `channel` (Redis' `PUBSUB NUMSUB`).
     pub fn subscribers(&self, channel: &str) -> usize {
-        self.state()
-            .connections
-            .values()
-            .filter(|entry| entry.channels.contains(channel))
-            .count()
+        self.state().subscribed.get(channel).map_or(0, HashSet::len)
     }
 
     /// Every connection drops and comes back at once, as after a short
@@ -225,7 +224,10 @@ impl MemoryBus {
                         payload,
                         at,
                     } => {
-                        tokio::time::sleep_until(at).await;
+                        // A timer even for a past instant costs a timer tick (~1 ms).
+                        if at > Instant::now() {
+                            tokio::time::sleep_until(at).await;
+                        }
                         if let Some(incoming) = decoder.message(channel.as_bytes(), &payload) {
                             sink(incoming);
                         }
@@ -277,7 +279,17 @@ struct Connection {
 
 impl Drop for Connection {
     fn drop(&mut self) {
-        self.bus.state().connections.remove(&self.id);
+        let mut state = self.bus.state();
+        if let Some(entry) = state.connections.remove(&self.id) {
+            for channel in entry.channels {
+                if let Some(ids) = state.subscribed.get_mut(&channel) {
+                    ids.remove(&self.id);
+                    if ids.is_empty() {
+                        state.subscribed.remove(&channel);
+                    }
+                }
+            }
+        }
         self.task.abort();
     }
 }
@@ -331,25 +343,30 @@ impl MemoryTransport {
             (channel.into(), payload.into_bytes().into());
         let at = Instant::now() + state.delay;
         let mut receivers = 0;
-        for entry in state.connections.values() {
-            if entry.channels.contains(&*channel) {
-                let delivery = Delivery::Message {
-                    channel: channel.clone(),
-                    payload: payload.clone(),
-                    at,
-                };
-                receivers += usize::from(entry.deliveries.send(delivery).is_ok());
-            }
+        let ids = state.subscribed.get(&*channel).into_iter().flatten();
+        for entry in ids.filter_map(|id| state.connections.get(id)) {
+            let delivery = Delivery::Message {
+                channel: channel.clone(),
+                payload: payload.clone(),
+                at,
+            };
+            receivers += usize::from(entry.deliveries.send(delivery).is_ok());
         }
         Ok(receivers)
     }
 
     pub(super) async fn subscribe(&self, channel: &str) -> Result<()> {
         self.ready("SUBSCRIBE", false).await?;
+        let id = self.connection.id;
         let mut state = self.bus().state();
-        if let Some(entry) = state.connections.get_mut(&self.connection.id) {
+        if let Some(entry) = state.connections.get_mut(&id) {
             if entry.channels.insert(channel.to_owned()) {
                 let _ = entry.deliveries.send(Delivery::Event(Incoming::Subscribed));
+                state
+                    .subscribed
+                    .entry(channel.to_owned())
+                    .or_default()
+                    .insert(id);
             }
         }
         Ok(())

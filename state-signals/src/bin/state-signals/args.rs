@@ -337,6 +337,12 @@ pub struct BenchArgs {
     /// Unmeasured signals published first.
     #[arg(long, default_value_t = 10)]
     pub warmup: usize,
+
+    /// Run on the in-memory bus instead of Redis: what the library itself
+    /// costs (the ceiling of its overhead); responders are tasks in this
+    /// process, and there is no floor or idle-responder figure.
+    #[arg(long, conflicts_with_all = ["floor", "processes"])]
+    pub in_memory: bool,
 }
 
 #[derive(Debug, Args)]

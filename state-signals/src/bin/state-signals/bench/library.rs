@@ -3,9 +3,7 @@
 use std::time::{Duration, Instant};
 
 use futures_util::{stream, StreamExt};
-use state_signals::{
-    ConnectOptions, Handler, Reply, Result, Signal, SignalExporter, SignalResponder,
-};
+use state_signals::{Handler, Reply, Result, Signal, SignalExporter, SignalResponder};
 use tokio::task::JoinSet;
 
 use super::Target;
@@ -30,7 +28,7 @@ pub async fn start_responders(target: &Target, count: usize) -> Result<JoinSet<(
     let mut connecting = stream::iter(0..count)
         .map(|_| {
             SignalResponder::builder()
-                .options(ConnectOptions::url(&target.url).namespace(&target.namespace))
+                .options(target.options())
                 .keep_running(true)
                 .connect()
         })
@@ -54,7 +52,7 @@ pub struct Exporter {
 impl Exporter {
     pub async fn connect(target: &Target) -> Result<Self> {
         let exporter = SignalExporter::builder("bench")
-            .options(ConnectOptions::url(&target.url).namespace(&target.namespace))
+            .options(target.options())
             .connect()
             .await?;
         Ok(Self { exporter })

@@ -19,11 +19,24 @@ pub use workers::worker;
 /// How many connections are opened at once when starting responders.
 const CONNECT_CONCURRENCY: usize = 128;
 
-/// Where a benchmark runs: the server and a namespace of its own.
+/// Where a benchmark runs: the server (or an in-memory bus) and a
+/// namespace of its own.
 #[derive(Debug, Clone)]
 pub struct Target {
     pub url: String,
     pub namespace: String,
+    pub bus: Option<state_signals::MemoryBus>,
+}
+
+impl Target {
+    /// The library's connect options for this target.
+    pub fn options(&self) -> state_signals::ConnectOptions {
+        let options = match &self.bus {
+            Some(bus) => state_signals::ConnectOptions::in_memory(bus),
+            None => state_signals::ConnectOptions::url(&self.url),
+        };
+        options.namespace(&self.namespace)
+    }
 }
 
 /// The figures of one side (library or floor).
@@ -40,6 +53,8 @@ pub struct Figures {
 
 #[derive(Debug, Serialize)]
 struct Report {
+    /// `redis` or `in-memory`.
+    transport: &'static str,
     responders: usize,
     signals: usize,
     processes: usize,
@@ -92,6 +107,7 @@ pub async fn bench(cli: &Cli, args: &BenchArgs) -> Result<u8, Failure> {
         let target = Target {
             url: cli.redis.clone(),
             namespace: format!("{namespace}-floor"),
+            bus: None,
         };
         Some(run_side(cli, args, &target, true).await?)
     } else {
@@ -100,9 +116,11 @@ pub async fn bench(cli: &Cli, args: &BenchArgs) -> Result<u8, Failure> {
     let target = Target {
         url: cli.redis.clone(),
         namespace,
+        bus: args.in_memory.then(state_signals::MemoryBus::new),
     };
     let library = run_side(cli, args, &target, false).await?;
     let report = Report {
+        transport: if args.in_memory { "in-memory" } else { "redis" },
         responders: args.responders,
         signals: args.signals,
         processes: args.processes,
@@ -164,7 +182,11 @@ async fn run_side(
     let cpu = cpu_time().saturating_sub(cpu_from);
     side.shutdown().await;
 
-    let idle_responder_rss_kib = idle_responder_rss(cli, target, floor).await?;
+    // A worker process cannot reach an in-memory bus.
+    let idle_responder_rss_kib = match target.bus {
+        Some(_) => 0,
+        None => idle_responder_rss(cli, target, floor).await?,
+    };
     Ok(Figures {
         round_trip: Latency::of(&mut samples),
         signals_per_s: (args.signals as f64 / total.as_secs_f64()).round(),
@@ -194,6 +216,7 @@ async fn idle_responder_rss(cli: &Cli, target: &Target, floor: bool) -> Result<u
     let target = Target {
         url: target.url.clone(),
         namespace: format!("{}-rss", target.namespace),
+        bus: None,
     };
     let workers = workers::spawn(cli, &target, 1, 1, floor).await?;
     let mut side = connect_side(&target, floor).await?;
@@ -214,8 +237,8 @@ fn print_table(report: &Report) {
         format!("over {} processes", report.processes)
     };
     println!(
-        "state-signals bench: {} responders ({where_}), {} signals",
-        report.responders, report.signals
+        "state-signals bench ({}): {} responders ({where_}), {} signals",
+        report.transport, report.responders, report.signals
     );
     let lib = &report.library;
     let floor = report.floor.as_ref();

@@ -82,6 +82,7 @@ pub async fn worker(cli: &Cli, args: &BenchWorkerArgs) -> Result<u8, Failure> {
     let target = Target {
         url: cli.redis.clone(),
         namespace: cli.namespace.clone().unwrap_or_default(),
+        bus: None,
     };
     let _responders = if args.floor {
         floor::start_responders(&target, args.responders)
