@@ -2,6 +2,7 @@
 //! bypass the library, and the Python `state-signals` venv for interop tests.
 #![allow(dead_code, missing_docs)]
 
+pub mod cluster;
 pub mod proxy;
 pub mod tls;
 

@@ -2,6 +2,7 @@
 //! ([`server`]) or an in-memory bus ([`memory`]). Everything above this
 //! module talks to [`Transport`] and does not know which one it has.
 
+mod cluster;
 mod incoming;
 mod link;
 mod memory;
@@ -27,6 +28,8 @@ pub(crate) enum Transport {
     Server(server::ServerTransport),
     /// A [`MemoryBus`].
     Memory(memory::MemoryTransport),
+    /// A Redis Cluster.
+    Cluster(cluster::ClusterTransport),
 }
 
 impl Transport {
@@ -38,6 +41,9 @@ impl Transport {
     ) -> Result<Self> {
         match &options.target {
             Target::Memory(bus) => Ok(Self::Memory(bus.connect(options, sink))),
+            Target::Cluster(seeds) => Ok(Self::Cluster(
+                cluster::ClusterTransport::connect(seeds, options, sink).await?,
+            )),
             _ => Ok(Self::Server(
                 server::ServerTransport::connect(options, sink).await?,
             )),
@@ -49,6 +55,7 @@ impl Transport {
         match self {
             Self::Server(t) => t.is_connected(),
             Self::Memory(t) => t.is_connected(),
+            Self::Cluster(t) => t.is_connected(),
         }
     }
 
@@ -57,6 +64,7 @@ impl Transport {
         match self {
             Self::Server(t) => t.target(),
             Self::Memory(t) => t.target(),
+            Self::Cluster(t) => t.target(),
         }
     }
 
@@ -65,6 +73,7 @@ impl Transport {
         match self {
             Self::Server(t) => t.publish(channel, payload).await,
             Self::Memory(t) => t.publish(channel, payload).await,
+            Self::Cluster(t) => t.publish(channel, payload).await,
         }
     }
 
@@ -74,6 +83,7 @@ impl Transport {
         match self {
             Self::Server(t) => t.subscribe(channel).await,
             Self::Memory(t) => t.subscribe(channel).await,
+            Self::Cluster(t) => t.subscribe(channel).await,
         }
     }
 
@@ -83,6 +93,7 @@ impl Transport {
         match self {
             Self::Server(t) => t.round_trip().await,
             Self::Memory(t) => t.round_trip().await,
+            Self::Cluster(t) => t.round_trip().await,
         }
     }
 
@@ -91,6 +102,8 @@ impl Transport {
         match self {
             Self::Server(t) => t.is_standalone().await,
             Self::Memory(_) => true,
+            // A cluster node counts only its own receivers.
+            Self::Cluster(_) => false,
         }
     }
 }

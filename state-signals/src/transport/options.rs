@@ -102,6 +102,20 @@ impl ConnectOptions {
         Self::default().target(Target::Memory(bus.clone()))
     }
 
+    /// A Redis Cluster, through one or more seed nodes (`redis://` or
+    /// `rediss://` URLs; the rest of the topology is discovered). Classic
+    /// pub/sub is broadcast to every node, so peers attached to different
+    /// nodes — and Python clients attached to a single one — see each other.
+    /// A `PUBLISH` counts only the receivers on the node that handled it, so
+    /// a count of 0 never fails a publish fast on a cluster.
+    pub fn cluster<I, S>(seeds: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        Self::default().target(Target::Cluster(seeds.into_iter().map(Into::into).collect()))
+    }
+
     /// `host:port`.
     pub fn host_port(host: impl Into<String>, port: u16) -> Self {
         Self::default().target(Target::HostPort(host.into(), port))

@@ -16,6 +16,8 @@ pub(crate) enum Target {
     Client(Box<redis::Client>),
     /// An in-memory bus, no server.
     Memory(super::MemoryBus),
+    /// The seed nodes of a Redis Cluster (`redis://` or `rediss://` URLs).
+    Cluster(Vec<String>),
 }
 
 impl Default for Target {
@@ -38,6 +40,14 @@ impl Target {
             Self::HostPort(host, port) => format!("{host}:{port}"),
             Self::Client(client) => describe(client.get_connection_info()),
             Self::Memory(bus) => bus.name(),
+            Self::Cluster(seeds) => format!(
+                "cluster {}",
+                seeds
+                    .iter()
+                    .map(|s| redact_url(s))
+                    .collect::<Vec<_>>()
+                    .join(",")
+            ),
         }
     }
 
@@ -46,6 +56,7 @@ impl Target {
         match self {
             Self::Url(url) => url_secrets(url),
             Self::HostPort(..) | Self::Memory(_) => Vec::new(),
+            Self::Cluster(seeds) => seeds.iter().flat_map(|s| url_secrets(s)).collect(),
             Self::Client(client) => client
                 .get_connection_info()
                 .redis_settings()
@@ -69,10 +80,10 @@ impl Target {
                 .into_connection_info()
                 .map_err(invalid)?,
             Self::Client(client) => client.get_connection_info().clone(),
-            Self::Memory(_) => {
+            Self::Memory(_) | Self::Cluster(_) => {
                 return Err(invalid(redis::RedisError::from((
                     redis::ErrorKind::InvalidClientConfig,
-                    "an in-memory bus has no Redis client",
+                    "no single-server client for this target",
                 ))))
             }
         };
@@ -219,7 +230,7 @@ impl std::fmt::Display for Scrubbed {
 impl std::error::Error for Scrubbed {}
 
 /// The error as a cause; its text scrubbed of `secrets` if it holds one.
-fn scrubbed(error: &redis::RedisError, secrets: &[String]) -> crate::Cause {
+pub(super) fn scrubbed(error: &redis::RedisError, secrets: &[String]) -> crate::Cause {
     let mut text = error.to_string();
     for secret in secrets.iter().filter(|s| !s.is_empty()) {
         text = text.replace(secret.as_str(), "***");

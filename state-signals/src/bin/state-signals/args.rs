@@ -27,6 +27,18 @@ pub struct Cli {
     )]
     pub redis: String,
 
+    /// A Redis Cluster instead of one server: seed node URLs, comma-separated
+    /// (the rest of the topology is discovered). Overrides --redis.
+    #[arg(
+        long,
+        global = true,
+        env = "REDIS_CLUSTER",
+        hide_env_values = true,
+        value_delimiter = ',',
+        value_name = "URL[,URL…]"
+    )]
+    pub redis_cluster: Vec<String>,
+
     /// For rediss://: trust the CA certificates in this PEM file instead of
     /// the system's.
     #[arg(long, global = true, value_name = "FILE")]

@@ -96,7 +96,11 @@ fn connect_options(cli: &Cli) -> Result<state_signals::ConnectOptions, Failure> 
             )
         })
     };
-    let mut options = state_signals::ConnectOptions::url(&cli.redis);
+    let mut options = if cli.redis_cluster.is_empty() {
+        state_signals::ConnectOptions::url(&cli.redis)
+    } else {
+        state_signals::ConnectOptions::cluster(&cli.redis_cluster)
+    };
     options = match cli.connect_timeout.0 {
         Some(timeout) => options.connect_timeout(timeout),
         None => options.no_connect_timeout(),

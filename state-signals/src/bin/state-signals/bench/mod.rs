@@ -24,6 +24,8 @@ const CONNECT_CONCURRENCY: usize = 128;
 #[derive(Debug, Clone)]
 pub struct Target {
     pub url: String,
+    /// Seed nodes of a Redis Cluster (empty: the server at `url`).
+    pub cluster: Vec<String>,
     pub namespace: String,
     pub bus: Option<state_signals::MemoryBus>,
 }
@@ -33,6 +35,9 @@ impl Target {
     pub fn options(&self) -> state_signals::ConnectOptions {
         let options = match &self.bus {
             Some(bus) => state_signals::ConnectOptions::in_memory(bus),
+            None if !self.cluster.is_empty() => {
+                state_signals::ConnectOptions::cluster(&self.cluster)
+            }
             None => state_signals::ConnectOptions::url(&self.url),
         };
         options.namespace(&self.namespace)
@@ -98,6 +103,12 @@ fn redis_failed(error: redis::RedisError) -> Failure {
 }
 
 pub async fn bench(cli: &Cli, args: &BenchArgs) -> Result<u8, Failure> {
+    if args.floor && !cli.redis_cluster.is_empty() {
+        return Err(Failure::new(
+            exit::USAGE,
+            "--floor measures bare pub/sub on one server; it cannot run on --redis-cluster",
+        ));
+    }
     measure::raise_file_limit();
     let namespace = cli.namespace.clone().unwrap_or_else(|| {
         // Unique between concurrent runs, on this machine or another.
@@ -106,6 +117,7 @@ pub async fn bench(cli: &Cli, args: &BenchArgs) -> Result<u8, Failure> {
     let floor = if args.floor {
         let target = Target {
             url: cli.redis.clone(),
+            cluster: cli.redis_cluster.clone(),
             namespace: format!("{namespace}-floor"),
             bus: None,
         };
@@ -115,12 +127,19 @@ pub async fn bench(cli: &Cli, args: &BenchArgs) -> Result<u8, Failure> {
     };
     let target = Target {
         url: cli.redis.clone(),
+        cluster: cli.redis_cluster.clone(),
         namespace,
         bus: args.in_memory.then(state_signals::MemoryBus::new),
     };
     let library = run_side(cli, args, &target, false).await?;
     let report = Report {
-        transport: if args.in_memory { "in-memory" } else { "redis" },
+        transport: if args.in_memory {
+            "in-memory"
+        } else if cli.redis_cluster.is_empty() {
+            "redis"
+        } else {
+            "redis-cluster"
+        },
         responders: args.responders,
         signals: args.signals,
         processes: args.processes,
@@ -215,6 +234,7 @@ async fn connect_side(target: &Target, floor: bool) -> Result<Side, Failure> {
 async fn idle_responder_rss(cli: &Cli, target: &Target, floor: bool) -> Result<u64, Failure> {
     let target = Target {
         url: target.url.clone(),
+        cluster: target.cluster.clone(),
         namespace: format!("{}-rss", target.namespace),
         bus: None,
     };

@@ -38,8 +38,11 @@ pub async fn spawn(
         let mut cmd = Command::new(&exe);
         // The URL (and its password) goes through the environment, which
         // other local users cannot read, never through the command line.
-        cmd.env("REDIS_URL", &target.url)
-            .args(["--namespace", &target.namespace, "-q"])
+        cmd.env("REDIS_URL", &target.url);
+        if !target.cluster.is_empty() {
+            cmd.env("REDIS_CLUSTER", target.cluster.join(","));
+        }
+        cmd.args(["--namespace", &target.namespace, "-q"])
             .arg("--connect-timeout")
             .arg(
                 cli.connect_timeout
@@ -81,6 +84,7 @@ pub async fn worker(cli: &Cli, args: &BenchWorkerArgs) -> Result<u8, Failure> {
     super::measure::raise_file_limit();
     let target = Target {
         url: cli.redis.clone(),
+        cluster: cli.redis_cluster.clone(),
         namespace: cli.namespace.clone().unwrap_or_default(),
         bus: None,
     };
