@@ -4,6 +4,7 @@
 
 pub mod cluster;
 pub mod proxy;
+pub mod sentinel;
 pub mod tls;
 
 use std::future::IntoFuture;

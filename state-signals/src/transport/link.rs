@@ -22,10 +22,22 @@ const RECONNECT_MAX_DELAY: Duration = Duration::from_secs(1);
 
 type Sink = dyn Fn(Incoming) + Send + Sync;
 
+/// Where each (re)connection goes.
+enum Source {
+    /// One server.
+    Fixed(redis::Client),
+    /// The master the sentinels name at the time of each connection.
+    Sentinel {
+        sentinels: Vec<String>,
+        master: String,
+        tls: super::options::Tls,
+    },
+}
+
 /// The state shared by a transport's clones, its connections' push
 /// handlers (weakly) and its supervisor.
 pub(super) struct Link {
-    client: redis::Client,
+    source: Source,
     target: String,
     command_timeout: Duration,
     health_check_interval: Duration,
@@ -51,9 +63,16 @@ impl Link {
         sink: impl Fn(Incoming) + Send + Sync + 'static,
     ) -> Result<Arc<Self>> {
         Ok(Arc::new(Self {
-            client: {
+            source: {
                 install_crypto_provider();
-                options.target.resp3_client(&options.tls)?
+                match &options.target {
+                    super::Target::Sentinel { sentinels, master } => Source::Sentinel {
+                        sentinels: sentinels.clone(),
+                        master: master.clone(),
+                        tls: options.tls.clone(),
+                    },
+                    target => Source::Fixed(target.resp3_client(&options.tls)?),
+                }
             },
             target: options.target.redacted(),
             command_timeout: options.command_timeout,
@@ -118,10 +137,30 @@ impl Link {
             .set_push_sender(push_sender)
             .set_connection_timeout(Some(self.command_timeout))
             .set_response_timeout(Some(self.command_timeout));
-        let conn = self
-            .client
+        let (client, sentinel) = match &self.source {
+            Source::Fixed(client) => (client.clone(), false),
+            Source::Sentinel {
+                sentinels,
+                master,
+                tls,
+            } => {
+                let (host, port) =
+                    super::sentinel::master_address(sentinels, master, self.command_timeout)
+                        .await?;
+                tracing::debug!(%master, %host, port, "the sentinels name the master");
+                let client = super::Target::HostPort(host, port)
+                    .resp3_client(tls)
+                    .map_err(|e| super::sentinel::unreachable(e.to_string()))?;
+                (client, true)
+            }
+        };
+        let mut conn = client
             .get_multiplexed_async_connection_with_config(&config)
             .await?;
+        if sentinel {
+            // Mid-failover the Sentinels may still name a demoted master.
+            super::sentinel::check_master(&mut conn).await?;
+        }
         Ok((conn, generation))
     }
 

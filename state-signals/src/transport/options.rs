@@ -116,6 +116,22 @@ impl ConnectOptions {
         Self::default().target(Target::Cluster(seeds.into_iter().map(Into::into).collect()))
     }
 
+    /// The master that Redis Sentinels monitor under `master`, followed
+    /// through failovers: every (re)connection asks the Sentinels (URLs,
+    /// `redis://host:26379`) which server is the master now, so after a
+    /// failover the next reconnection lands on the new master and renews
+    /// the subscriptions. TLS options apply to the master.
+    pub fn sentinel<I, S>(sentinels: I, master: impl Into<String>) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        Self::default().target(Target::Sentinel {
+            sentinels: sentinels.into_iter().map(Into::into).collect(),
+            master: master.into(),
+        })
+    }
+
     /// `host:port`.
     pub fn host_port(host: impl Into<String>, port: u16) -> Self {
         Self::default().target(Target::HostPort(host.into(), port))

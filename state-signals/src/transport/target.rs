@@ -18,6 +18,11 @@ pub(crate) enum Target {
     Memory(super::MemoryBus),
     /// The seed nodes of a Redis Cluster (`redis://` or `rediss://` URLs).
     Cluster(Vec<String>),
+    /// The master named `master` by these Sentinels (URLs), followed.
+    Sentinel {
+        sentinels: Vec<String>,
+        master: String,
+    },
 }
 
 impl Default for Target {
@@ -40,14 +45,10 @@ impl Target {
             Self::HostPort(host, port) => format!("{host}:{port}"),
             Self::Client(client) => describe(client.get_connection_info()),
             Self::Memory(bus) => bus.name(),
-            Self::Cluster(seeds) => format!(
-                "cluster {}",
-                seeds
-                    .iter()
-                    .map(|s| redact_url(s))
-                    .collect::<Vec<_>>()
-                    .join(",")
-            ),
+            Self::Cluster(seeds) => format!("cluster {}", redact_all(seeds)),
+            Self::Sentinel { sentinels, master } => {
+                format!("master {master} via sentinels {}", redact_all(sentinels))
+            }
         }
     }
 
@@ -56,7 +57,10 @@ impl Target {
         match self {
             Self::Url(url) => url_secrets(url),
             Self::HostPort(..) | Self::Memory(_) => Vec::new(),
-            Self::Cluster(seeds) => seeds.iter().flat_map(|s| url_secrets(s)).collect(),
+            Self::Cluster(urls)
+            | Self::Sentinel {
+                sentinels: urls, ..
+            } => urls.iter().flat_map(|s| url_secrets(s)).collect(),
             Self::Client(client) => client
                 .get_connection_info()
                 .redis_settings()
@@ -80,7 +84,7 @@ impl Target {
                 .into_connection_info()
                 .map_err(invalid)?,
             Self::Client(client) => client.get_connection_info().clone(),
-            Self::Memory(_) | Self::Cluster(_) => {
+            Self::Memory(_) | Self::Cluster(_) | Self::Sentinel { .. } => {
                 return Err(invalid(redis::RedisError::from((
                     redis::ErrorKind::InvalidClientConfig,
                     "no single-server client for this target",
@@ -162,6 +166,14 @@ fn describe(info: &ConnectionInfo) -> String {
 /// The URL with the password of its user info replaced by `***`. The user
 /// info ends at the *last* `@`, so that a password holding an unencoded
 /// `/`, `?`, `#` or `@` is still hidden whole.
+/// Redacted URLs, comma-separated.
+fn redact_all(urls: &[String]) -> String {
+    urls.iter()
+        .map(|s| redact_url(s))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
 fn redact_url(url: &str) -> String {
     let Some(scheme_end) = url.find("://") else {
         return url.to_owned();

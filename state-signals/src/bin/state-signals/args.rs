@@ -39,6 +39,25 @@ pub struct Cli {
     )]
     pub redis_cluster: Vec<String>,
 
+    /// Follow the master that these Redis Sentinels name (HOST:PORT or
+    /// redis:// URLs, comma-separated) through failovers; needs
+    /// --master-name. Overrides --redis.
+    #[arg(
+        long,
+        global = true,
+        env = "REDIS_SENTINEL",
+        hide_env_values = true,
+        value_delimiter = ',',
+        value_name = "HOST:PORT[,…]",
+        requires = "master_name",
+        conflicts_with = "redis_cluster"
+    )]
+    pub sentinel: Vec<String>,
+
+    /// The master name the Sentinels monitor (with --sentinel).
+    #[arg(long, global = true, env = "REDIS_MASTER_NAME", value_name = "NAME")]
+    pub master_name: Option<String>,
+
     /// For rediss://: trust the CA certificates in this PEM file instead of
     /// the system's.
     #[arg(long, global = true, value_name = "FILE")]

@@ -96,10 +96,25 @@ fn connect_options(cli: &Cli) -> Result<state_signals::ConnectOptions, Failure> 
             )
         })
     };
-    let mut options = if cli.redis_cluster.is_empty() {
-        state_signals::ConnectOptions::url(&cli.redis)
-    } else {
-        state_signals::ConnectOptions::cluster(&cli.redis_cluster)
+    let mut options = match (&cli.sentinel[..], &cli.master_name) {
+        ([], _) if cli.redis_cluster.is_empty() => state_signals::ConnectOptions::url(&cli.redis),
+        ([], _) => state_signals::ConnectOptions::cluster(&cli.redis_cluster),
+        (sentinels, Some(master)) => {
+            let urls = sentinels.iter().map(|s| {
+                if s.contains("://") {
+                    s.clone()
+                } else {
+                    format!("redis://{s}")
+                }
+            });
+            state_signals::ConnectOptions::sentinel(urls, master)
+        }
+        (_, None) => {
+            return Err(Failure::new(
+                exit::USAGE,
+                "--sentinel needs --master-name (the name the Sentinels monitor)",
+            ))
+        }
     };
     options = match cli.connect_timeout.0 {
         Some(timeout) => options.connect_timeout(timeout),

@@ -1,0 +1,75 @@
+//! The command line on a Sentinel target: `respond` and `run` find the
+//! master through `--sentinel HOST:PORT,… --master-name NAME`.
+
+mod cli_support;
+
+use std::process::Stdio;
+
+use cli_support::common::sentinel::{SentinelSet, MASTER};
+use cli_support::common::within;
+use cli_support::{wait, BIN};
+use state_signals::Channels;
+use tokio::process::Command;
+
+fn cli(set: &SentinelSet, args: &[&str]) -> Command {
+    let sentinels: Vec<String> = set
+        .urls()
+        .iter()
+        .map(|u| u.trim_start_matches("redis://").to_owned())
+        .collect();
+    let mut cmd = Command::new(BIN);
+    cmd.env_remove("REDIS_URL")
+        .arg("--sentinel")
+        .arg(sentinels.join(","))
+        .arg("--master-name")
+        .arg(MASTER)
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+    cmd
+}
+
+#[tokio::test]
+async fn run_and_respond_find_the_master_through_the_sentinels() {
+    let set = SentinelSet::start().await;
+    let responder = cli(&set, &["respond", "--id", "s1"])
+        .spawn()
+        .expect("spawn respond");
+    let port = set.master_port().await;
+    let master = set
+        .servers
+        .iter()
+        .find(|s| s.port() == port)
+        .expect("the master is one of ours");
+    master.wait_numsub(Channels::default().signals(), 1).await;
+    let run = within(
+        cli(
+            &set,
+            &["run", "--process", "bench", "--await", "1", "start"],
+        )
+        .output(),
+    )
+    .await
+    .expect("run");
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(run.status.success(), "{run:?}");
+    assert!(stdout.contains(r#""code":0"#), "{stdout}");
+    assert!(stdout.contains(r#""s1""#), "{stdout}");
+    assert_eq!(wait(responder).await.code(), 0);
+}
+
+#[tokio::test]
+async fn a_sentinel_without_a_master_name_is_a_usage_error() {
+    let out = within(
+        Command::new(BIN)
+            .args(["--sentinel", "127.0.0.1:1", "listen"])
+            .env_remove("REDIS_MASTER_NAME")
+            .output(),
+    )
+    .await
+    .expect("run");
+    assert_eq!(out.status.code(), Some(64), "EX_USAGE: {out:?}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--master-name"));
+}

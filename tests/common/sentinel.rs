@@ -1,0 +1,174 @@
+//! A master, a replica and three Sentinels on free ports, torn down when dropped.
+
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use super::{free_port, within, RedisServer};
+
+/// The master name the Sentinels monitor.
+pub const MASTER: &str = "mymaster";
+
+pub struct SentinelSet {
+    pub servers: Vec<RedisServer>,
+    sentinels: Vec<(Child, u16)>,
+    _dir: tempfile::TempDir,
+}
+
+impl SentinelSet {
+    /// Starts the master, its replica and three Sentinels (quorum 2, a
+    /// master is down after 1 s), and waits until the Sentinels know the
+    /// replica and each other.
+    pub async fn start() -> Self {
+        let master = RedisServer::start().await;
+        let master_port = master.port().to_string();
+        let replica = RedisServer::start_with(&["--replicaof", "127.0.0.1", &master_port]).await;
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let mut sentinels = Vec::new();
+        for n in 0..3 {
+            let port = free_port();
+            let config = dir.path().join(format!("sentinel-{n}.conf"));
+            std::fs::write(
+                &config,
+                format!(
+                    "port {port}\nbind 127.0.0.1\ndir {}\n\
+                     sentinel monitor {MASTER} 127.0.0.1 {master_port} 2\n\
+                     sentinel down-after-milliseconds {MASTER} 1000\n\
+                     sentinel failover-timeout {MASTER} 5000\n\
+                     sentinel parallel-syncs {MASTER} 1\n",
+                    dir.path().display()
+                ),
+            )
+            .expect("write sentinel.conf");
+            let child = Command::new("redis-server")
+                .arg(&config)
+                .arg("--sentinel")
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap_or_else(|e| {
+                    panic!("cannot run `redis-server --sentinel` ({e}): install redis-server")
+                });
+            sentinels.push((child, port));
+        }
+        let set = Self {
+            servers: vec![master, replica],
+            sentinels,
+            _dir: dir,
+        };
+        set.wait_ready().await;
+        set
+    }
+
+    /// The Sentinels' URLs.
+    pub fn urls(&self) -> Vec<String> {
+        self.sentinels
+            .iter()
+            .map(|(_, port)| format!("redis://127.0.0.1:{port}"))
+            .collect()
+    }
+
+    /// Connect options that follow the master through the Sentinels.
+    pub fn options(&self) -> state_signals::ConnectOptions {
+        state_signals::ConnectOptions::sentinel(self.urls(), MASTER)
+    }
+
+    async fn sentinel(&self, n: usize) -> redis::aio::MultiplexedConnection {
+        let client = redis::Client::open(self.urls()[n].as_str()).expect("a url");
+        within(async {
+            loop {
+                if let Ok(conn) = client.get_multiplexed_async_connection().await {
+                    return conn;
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        })
+        .await
+    }
+
+    /// A field of `SENTINEL MASTER mymaster` on Sentinel `n`.
+    async fn master_field(&self, n: usize, field: &str) -> Option<String> {
+        let mut conn = self.sentinel(n).await;
+        let fields: Vec<String> = redis::cmd("SENTINEL")
+            .arg("MASTER")
+            .arg(MASTER)
+            .query_async(&mut conn)
+            .await
+            .ok()?;
+        fields
+            .chunks(2)
+            .find(|kv| kv[0] == field)
+            .map(|kv| kv[1].clone())
+    }
+
+    /// Every Sentinel knows the replica and the two other Sentinels.
+    pub async fn wait_ready(&self) {
+        for n in 0..self.sentinels.len() {
+            within(async {
+                loop {
+                    let replicas = self.master_field(n, "num-slaves").await;
+                    let others = self.master_field(n, "num-other-sentinels").await;
+                    if replicas.as_deref() == Some("1") && others.as_deref() == Some("2") {
+                        return;
+                    }
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+            })
+            .await;
+        }
+    }
+
+    /// The port of the master the Sentinels name now.
+    pub async fn master_port(&self) -> u16 {
+        let mut conn = self.sentinel(0).await;
+        let (_, port): (String, u16) = redis::cmd("SENTINEL")
+            .arg("GET-MASTER-ADDR-BY-NAME")
+            .arg(MASTER)
+            .query_async(&mut conn)
+            .await
+            .expect("the master's address");
+        port
+    }
+
+    /// Waits until every Sentinel names a master other than `old_port`.
+    pub async fn wait_master_moved_from(&self, old_port: u16) {
+        for n in 0..self.sentinels.len() {
+            let mut conn = self.sentinel(n).await;
+            // A failover takes the down-after time plus an election: allow 30 s.
+            tokio::time::timeout(Duration::from_secs(30), async {
+                loop {
+                    let reply: redis::RedisResult<(String, u16)> = redis::cmd("SENTINEL")
+                        .arg("GET-MASTER-ADDR-BY-NAME")
+                        .arg(MASTER)
+                        .query_async(&mut conn)
+                        .await;
+                    if matches!(reply, Ok((_, port)) if port != old_port) {
+                        return;
+                    }
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+            })
+            .await
+            .expect("the Sentinels promoted the replica within 30 s");
+        }
+    }
+
+    /// `SENTINEL FAILOVER mymaster` (no process dies).
+    pub async fn manual_failover(&self) {
+        let mut conn = self.sentinel(0).await;
+        let _: () = redis::cmd("SENTINEL")
+            .arg("FAILOVER")
+            .arg(MASTER)
+            .query_async(&mut conn)
+            .await
+            .expect("SENTINEL FAILOVER");
+    }
+}
+
+impl Drop for SentinelSet {
+    fn drop(&mut self) {
+        for (child, _) in &mut self.sentinels {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
