@@ -4,7 +4,7 @@ use std::process::Command;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use super::{free_port, within, RedisServer};
+use super::{free_port, RedisServer};
 
 static CLUSTERS: AtomicU64 = AtomicU64::new(0);
 
@@ -68,7 +68,8 @@ impl RedisCluster {
     pub async fn wait_ok(&self) {
         for node in &self.nodes {
             let mut conn = node.connection().await;
-            within(async {
+            // Joining takes a few gossip rounds; slower on a loaded machine.
+            tokio::time::timeout(Duration::from_secs(60), async {
                 loop {
                     let info: String = redis::cmd("CLUSTER")
                         .arg("INFO")
@@ -82,7 +83,8 @@ impl RedisCluster {
                     tokio::time::sleep(Duration::from_millis(50)).await;
                 }
             })
-            .await;
+            .await
+            .expect("the cluster reached cluster_state:ok within 60 s");
         }
     }
 
