@@ -120,3 +120,32 @@ async fn a_manual_failover_is_followed() {
         0
     );
 }
+
+#[tokio::test]
+async fn a_tls_master_is_reached_through_the_sentinels() {
+    let pki = common::tls::Pki::new();
+    let set = SentinelSet::start_with(Some(&pki)).await;
+    // The Sentinels name the master's TLS port: only a TLS client gets in.
+    let options = set.options().tls_ca_pem(pki.ca_pem.clone().into_bytes());
+    let responder = within(
+        SignalResponder::builder()
+            .options(options.clone())
+            .responder_id("r1")
+            .connect(),
+    )
+    .await
+    .unwrap();
+    spawn_answering(responder, |_| Some(Reply::success()));
+    let exporter = within(SignalExporter::builder("tls").options(options).connect())
+        .await
+        .unwrap();
+    within(exporter.initialize_and_wait(1, ["start"]))
+        .await
+        .unwrap();
+    let report = within(exporter.publish_signal("start")).await.unwrap();
+    assert_eq!(report.code, ResultCode::AllSucceeded, "{report:?}");
+    assert!(
+        format!("{exporter:?}").contains("via sentinels"),
+        "{exporter:?}"
+    );
+}

@@ -3,6 +3,7 @@
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+use super::tls::Pki;
 use super::{free_port, within, RedisServer};
 
 /// The master name the Sentinels monitor.
@@ -19,9 +20,61 @@ impl SentinelSet {
     /// master is down after 1 s), and waits until the Sentinels know the
     /// replica and each other.
     pub async fn start() -> Self {
-        let master = RedisServer::start().await;
-        let master_port = master.port().to_string();
-        let replica = RedisServer::start_with(&["--replicaof", "127.0.0.1", &master_port]).await;
+        Self::start_with(None).await
+    }
+
+    /// With a PKI: the master and the replica serve (and replicate over)
+    /// TLS on a port of their own, and the Sentinels monitor them over TLS,
+    /// so the address they name is a TLS port. Clients ask the Sentinels on
+    /// their plain ports.
+    pub async fn start_with(pki: Option<&Pki>) -> Self {
+        let file = |name: &str| pki.map(|p| p.path(name).display().to_string());
+        let tls_args = |port: u16| -> Vec<String> {
+            match pki {
+                None => Vec::new(),
+                Some(_) => vec![
+                    "--tls-port".into(),
+                    port.to_string(),
+                    "--tls-cert-file".into(),
+                    file("server.crt").unwrap_or_default(),
+                    "--tls-key-file".into(),
+                    file("server.key").unwrap_or_default(),
+                    "--tls-ca-cert-file".into(),
+                    file("ca.crt").unwrap_or_default(),
+                    "--tls-auth-clients".into(),
+                    "no".into(),
+                    "--tls-replication".into(),
+                    "yes".into(),
+                ],
+            }
+        };
+        let master_tls = free_port();
+        let args = tls_args(master_tls);
+        let master =
+            RedisServer::start_with(&args.iter().map(String::as_str).collect::<Vec<_>>()).await;
+        let master_port = if pki.is_some() {
+            master_tls
+        } else {
+            master.port()
+        }
+        .to_string();
+        let mut args = tls_args(free_port());
+        args.extend([
+            "--replicaof".into(),
+            "127.0.0.1".into(),
+            master_port.clone(),
+        ]);
+        let replica =
+            RedisServer::start_with(&args.iter().map(String::as_str).collect::<Vec<_>>()).await;
+        let tls_config = match pki {
+            None => String::new(),
+            Some(_) => format!(
+                "tls-cert-file {}\ntls-key-file {}\ntls-ca-cert-file {}\ntls-replication yes\ntls-auth-clients no\n",
+                file("server.crt").unwrap_or_default(),
+                file("server.key").unwrap_or_default(),
+                file("ca.crt").unwrap_or_default()
+            ),
+        };
         let dir = tempfile::tempdir().expect("a temp dir");
         let mut sentinels = Vec::new();
         for n in 0..3 {
@@ -34,7 +87,7 @@ impl SentinelSet {
                      sentinel monitor {MASTER} 127.0.0.1 {master_port} 2\n\
                      sentinel down-after-milliseconds {MASTER} 1000\n\
                      sentinel failover-timeout {MASTER} 5000\n\
-                     sentinel parallel-syncs {MASTER} 1\n",
+                     sentinel parallel-syncs {MASTER} 1\n{tls_config}",
                     dir.path().display()
                 ),
             )

@@ -148,7 +148,8 @@ impl Link {
                     super::sentinel::master_address(sentinels, master, self.command_timeout)
                         .await?;
                 tracing::debug!(%master, %host, port, "the sentinels name the master");
-                let client = super::Target::HostPort(host, port)
+                let url = super::sentinel::master_url(sentinels, tls, &host, port);
+                let client = super::Target::Url(url)
                     .resp3_client(tls)
                     .map_err(|e| super::sentinel::unreachable(e.to_string()))?;
                 (client, true)

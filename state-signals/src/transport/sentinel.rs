@@ -39,6 +39,23 @@ async fn ask(sentinel: &str, master: &str) -> redis::RedisResult<(String, u16)> 
     reply.ok_or_else(|| unreachable(format!("the Sentinel does not know a master `{master}`")))
 }
 
+/// The master's URL: `rediss://` when TLS options are set or the Sentinels
+/// are themselves reached over TLS, `redis://` otherwise.
+pub(super) fn master_url(
+    sentinels: &[String],
+    tls: &super::options::Tls,
+    host: &str,
+    port: u16,
+) -> String {
+    let tls = tls.is_set() || sentinels.iter().any(|s| s.starts_with("rediss://"));
+    let scheme = if tls { "rediss" } else { "redis" };
+    if host.contains(':') {
+        format!("{scheme}://[{host}]:{port}")
+    } else {
+        format!("{scheme}://{host}:{port}")
+    }
+}
+
 /// Fails (transiently) unless the server is a master (`ROLE`).
 pub(super) async fn check_master(
     conn: &mut redis::aio::MultiplexedConnection,
