@@ -42,26 +42,20 @@ pub(crate) fn encode(plan: &Plan<'_>) -> TokenStream {
 /// A `from_signal` match arm's body for variant `v` (in scope: `__metadata`).
 pub(crate) fn decode(plan: &Plan<'_>, v: &PlannedVariant<'_>) -> TokenStream {
     let krate = &plan.krate;
-    let (variant, wire) = (v.ident, &v.wire);
-    match &v.variant.shape {
-        Shape::Unit | Shape::Tuple(_) => quote!(::core::result::Result::Ok(Self::#variant)),
-        Shape::Newtype(_) => {
-            let name = fields_ident(plan, v);
-            quote!({
-                let __payload: #name = #krate::__private::decode_payload(#wire, __metadata)?;
-                ::core::result::Result::Ok(Self::#variant(__payload.0))
-            })
-        }
+    let (variant, wire, name) = (v.ident, &v.wire, fields_ident(plan, v));
+    let value = match &v.variant.shape {
+        Shape::Unit | Shape::Tuple(_) => return quote!(::core::result::Result::Ok(Self::#variant)),
+        Shape::Newtype(_) => quote!(Self::#variant(__payload.0)),
         Shape::Named(fields) => {
-            let name = fields_ident(plan, v);
             let idents = fields.iter().filter_map(|f| f.ident.as_ref());
             let idents2 = idents.clone();
-            quote!({
-                let __payload: #name = #krate::__private::decode_payload(#wire, __metadata)?;
-                ::core::result::Result::Ok(Self::#variant { #(#idents: __payload.#idents2),* })
-            })
+            quote!(Self::#variant { #(#idents: __payload.#idents2),* })
         }
-    }
+    };
+    quote!({
+        let __payload: #name = #krate::__private::decode_payload(#wire, __metadata)?;
+        ::core::result::Result::Ok(#value)
+    })
 }
 
 fn fields_ident(plan: &Plan<'_>, v: &PlannedVariant<'_>) -> Ident {

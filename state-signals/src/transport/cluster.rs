@@ -13,29 +13,17 @@ use redis::cluster::ClusterClientBuilder;
 use redis::cluster_async::ClusterConnection;
 use redis::cluster_routing::{Route, RoutingInfo, SingleNodeRoutingInfo, SlotAddr};
 use redis::{ProtocolVersion, PushInfo, PushKind};
-use tokio::time::Instant;
 
 use super::incoming::{Decoder, Incoming};
+use super::retry::{self, AbortOnDrop};
 use super::ConnectOptions;
 use crate::{Error, Result};
-
-/// Between two attempts of the first connection (as in Python).
-const CONNECT_RETRY_INTERVAL: Duration = Duration::from_secs(1);
 
 /// A connection to a cluster; clones share it.
 #[derive(Clone)]
 pub(crate) struct ClusterTransport {
     inner: Arc<Inner>,
     _health: Arc<AbortOnDrop>,
-}
-
-/// Ends the health-check task with the last transport clone.
-struct AbortOnDrop(tokio::task::JoinHandle<()>);
-
-impl Drop for AbortOnDrop {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
 }
 
 struct Inner {
@@ -88,41 +76,7 @@ impl ClusterTransport {
             .response_timeout(options.command_timeout)
             .build()
             .map_err(invalid)?;
-        let started = Instant::now();
-        let deadline = options.connect_timeout.map(|t| started + t);
-        let conn = loop {
-            let attempt = match deadline {
-                Some(d) => tokio::time::timeout_at(d, client.get_async_connection())
-                    .await
-                    .ok(),
-                None => Some(client.get_async_connection().await),
-            };
-            let error = match attempt {
-                Some(Ok(conn)) => break conn,
-                Some(Err(e)) => Some(e),
-                None => None,
-            };
-            let now = Instant::now();
-            if deadline.is_some_and(|d| now >= d) || error.is_none() {
-                let source = error.unwrap_or_else(|| {
-                    redis::RedisError::from(std::io::Error::new(
-                        std::io::ErrorKind::TimedOut,
-                        "connect timeout ran out",
-                    ))
-                });
-                return Err(Error::Connect {
-                    target,
-                    waited: started.elapsed(),
-                    source: super::target::scrubbed(&source, &secrets),
-                });
-            }
-            tracing::debug!(%target, error = ?error, "cluster not reachable yet; retrying");
-            let pause = deadline.map_or(CONNECT_RETRY_INTERVAL, |d| {
-                CONNECT_RETRY_INTERVAL.min(d.saturating_duration_since(now))
-            });
-            tokio::time::sleep(pause).await;
-        };
-        tracing::debug!(%target, "connected to the cluster");
+        let conn = retry::connect(options, || client.get_async_connection()).await?;
         let inner = Arc::new(Inner {
             conn,
             target,
@@ -199,20 +153,8 @@ impl ClusterTransport {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .first()
             .cloned();
-        let routing = match first {
-            Some(channel) => SingleNodeRoutingInfo::SpecificNode(Route::new(
-                slot(channel.as_bytes()),
-                SlotAddr::Master,
-            )),
-            None => SingleNodeRoutingInfo::Random,
-        };
-        let mut conn = self.inner.conn.clone();
-        self.run("PING", async move {
-            conn.route_command(redis::cmd("PING"), RoutingInfo::SingleNode(routing))
-                .await
-                .map(drop)
-        })
-        .await
+        let ping = ping(self.inner.conn.clone(), first.as_deref());
+        self.run("PING", ping).await
     }
 }
 
@@ -229,12 +171,7 @@ async fn health_check(inner: std::sync::Weak<Inner>, interval: Duration) {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .clone();
         for channel in channels {
-            let mut conn = inner.conn.clone();
-            let route = Route::new(slot(channel.as_bytes()), SlotAddr::Master);
-            let ping = conn.route_command(
-                redis::cmd("PING"),
-                RoutingInfo::SingleNode(SingleNodeRoutingInfo::SpecificNode(route)),
-            );
+            let ping = ping(inner.conn.clone(), Some(&channel));
             match tokio::time::timeout(inner.command_timeout, ping).await {
                 Ok(Ok(_)) => {}
                 Ok(Err(error)) => tracing::debug!(%error, %channel, "cluster health check failed"),
@@ -242,6 +179,21 @@ async fn health_check(inner: std::sync::Weak<Inner>, interval: Duration) {
             }
         }
     }
+}
+
+/// A `PING` to the master owning `channel`'s slot (any node without one):
+/// it shares a connection with that node's pushes.
+async fn ping(mut conn: ClusterConnection, channel: Option<&str>) -> redis::RedisResult<()> {
+    let node = match channel {
+        Some(channel) => SingleNodeRoutingInfo::SpecificNode(Route::new(
+            slot(channel.as_bytes()),
+            SlotAddr::Master,
+        )),
+        None => SingleNodeRoutingInfo::Random,
+    };
+    conn.route_command(redis::cmd("PING"), RoutingInfo::SingleNode(node))
+        .await
+        .map(drop)
 }
 
 /// The cluster slot of a key (CRC16/XMODEM of the key, or of its `{hash tag}`).

@@ -7,6 +7,7 @@ mod incoming;
 mod link;
 mod memory;
 mod options;
+mod retry;
 mod sentinel;
 mod server;
 mod target;

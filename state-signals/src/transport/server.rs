@@ -14,18 +14,14 @@
 
 use std::future::Future;
 use std::sync::Arc;
-use std::time::Duration;
 
 use redis::aio::MultiplexedConnection;
-use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
 use super::link::{self, Link};
+use super::retry::{self, is_transient, within, AbortOnDrop};
 use super::{ConnectOptions, Incoming};
 use crate::{Error, Result};
-
-/// How long to wait between two attempts of the first connection (as in Python).
-const CONNECT_RETRY_INTERVAL: Duration = Duration::from_secs(1);
 
 /// One RESP3 connection that publishes, holds subscriptions and survives
 /// restarts and dead paths. Clones share it; the last one dropped closes it.
@@ -34,15 +30,6 @@ pub(crate) struct ServerTransport {
     link: Arc<Link>,
     _supervisor: Arc<AbortOnDrop>,
     standalone: Arc<std::sync::OnceLock<bool>>,
-}
-
-/// Ends the supervisor task with the last transport clone.
-struct AbortOnDrop(JoinHandle<()>);
-
-impl Drop for AbortOnDrop {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
 }
 
 impl ServerTransport {
@@ -57,43 +44,8 @@ impl ServerTransport {
         sink: impl Fn(Incoming) + Send + Sync + 'static,
     ) -> Result<Self> {
         let link = Link::new(options, sink)?;
-        let target = link.target().to_owned();
-        let started = Instant::now();
-        let deadline = options.connect_timeout.map(|t| started + t);
-        let failed = |source: redis::RedisError| Error::Connect {
-            target: target.clone(),
-            waited: started.elapsed(),
-            source: Box::new(source),
-        };
-        let mut last_error = None;
-        loop {
-            let attempt = within(deadline, link.open()).await;
-            match attempt {
-                Some(Ok(conn)) => {
-                    link.install(conn);
-                    break;
-                }
-                Some(Err(e)) if !is_transient(&e) || crate::error::is_tls_failure(&e) => {
-                    return Err(failed(e))
-                }
-                Some(Err(e)) => {
-                    let now = Instant::now();
-                    if deadline.is_some_and(|d| now >= d) {
-                        return Err(failed(e));
-                    }
-                    tracing::debug!(%target, error = %e, "Redis not reachable yet; retrying");
-                    last_error = Some(e);
-                    // The Python package's retry cadence: once a second (less at the deadline).
-                    let pause = deadline.map_or(CONNECT_RETRY_INTERVAL, |d| {
-                        CONNECT_RETRY_INTERVAL.min(d.saturating_duration_since(now))
-                    });
-                    tokio::time::sleep(pause).await;
-                }
-                // The deadline ran out during an attempt: report the last refusal seen.
-                None => return Err(failed(last_error.unwrap_or_else(timed_out))),
-            }
-        }
-        tracing::debug!(%target, "connected to Redis");
+        let conn = retry::connect(options, || link.open()).await?;
+        link.install(conn);
         let supervisor = tokio::spawn(link::supervise(link.clone()));
         Ok(Self {
             link,
@@ -236,26 +188,4 @@ fn server_mode(reply: &redis::Value) -> Option<String> {
             .then(|| redis::from_redis_value_ref::<String>(value).ok())
             .flatten()
     })
-}
-
-/// Runs `fut` until `deadline` (forever when `None`); `None` when it ran out.
-async fn within<T>(deadline: Option<Instant>, fut: impl Future<Output = T>) -> Option<T> {
-    match deadline {
-        Some(deadline) => tokio::time::timeout_at(deadline, fut).await.ok(),
-        None => Some(fut.await),
-    }
-}
-
-fn is_transient(error: &redis::RedisError) -> bool {
-    error.is_io_error()
-        || error.is_connection_refusal()
-        || error.is_timeout()
-        || error.is_connection_dropped()
-}
-
-fn timed_out() -> redis::RedisError {
-    redis::RedisError::from(std::io::Error::new(
-        std::io::ErrorKind::TimedOut,
-        "connect timeout ran out",
-    ))
 }
