@@ -15,6 +15,17 @@ fn ok(event: &str) -> Option<Reply> {
     Some(Reply::success().with_message(format!("did {event}")))
 }
 
+/// An exporter through `options`.
+async fn exporter(options: state_signals::ConnectOptions) -> SignalExporter {
+    within(
+        SignalExporter::builder("cluster-run")
+            .options(options)
+            .connect(),
+    )
+    .await
+    .unwrap()
+}
+
 async fn responder(cluster: &RedisCluster, seed: usize, id: &str) {
     let responder = within(
         SignalResponder::builder()
@@ -32,13 +43,7 @@ async fn exporter_and_responders_through_different_seeds() {
     let cluster = RedisCluster::start().await;
     responder(&cluster, 1, "r1").await;
     responder(&cluster, 2, "r2").await;
-    let exporter = within(
-        SignalExporter::builder("cluster-run")
-            .options(cluster.options(0))
-            .connect(),
-    )
-    .await
-    .unwrap();
+    let exporter = exporter(cluster.options(0)).await;
     within(exporter.initialize_and_wait(2, ["start"]))
         .await
         .unwrap();
@@ -106,13 +111,7 @@ async fn a_python_responder_on_one_node_answers_a_rust_exporter_on_the_cluster()
     cluster.nodes[other]
         .wait_numsub(Channels::default().signals(), 1)
         .await;
-    let exporter = within(
-        SignalExporter::builder("cluster-run")
-            .options(cluster.options(owner))
-            .connect(),
-    )
-    .await
-    .unwrap();
+    let exporter = exporter(cluster.options(owner)).await;
     within(exporter.initialize_and_wait(1, ["start"]))
         .await
         .unwrap();
@@ -146,17 +145,12 @@ async fn the_node_holding_a_subscription_restarts_mid_session() {
     let mut cluster = RedisCluster::start().await;
     let (owner, other) = signal_node_and_another(&cluster).await;
     responder(&cluster, other, "r1").await;
-    let exporter = within(
-        SignalExporter::builder("cluster-run")
-            .options(
-                cluster
-                    .options(other)
-                    .command_timeout(Duration::from_secs(1)),
-            )
-            .connect(),
+    let exporter = exporter(
+        cluster
+            .options(other)
+            .command_timeout(Duration::from_secs(1)),
     )
-    .await
-    .unwrap();
+    .await;
     within(exporter.initialize_and_wait(1, ["start"]))
         .await
         .unwrap();

@@ -55,6 +55,18 @@ impl Env {
         spawn_answering(responder, reply);
     }
 
+    /// Responders `r1` (answering success) and `id` (answering with
+    /// `reply`), and an exporter that waited for both.
+    async fn two_subscribed(&self, id: &str, reply: fn(&str) -> Option<Reply>) -> SignalExporter {
+        self.answering("r1", ok).await;
+        self.answering(id, reply).await;
+        let exporter = within(self.exporter("p").connect()).await.unwrap();
+        within(exporter.initialize_and_wait(2, ["start"]))
+            .await
+            .unwrap();
+        exporter
+    }
+
     /// How many connections listen on the default signal channel.
     async fn signal_subscribers(&self) -> usize {
         let channel = Channels::default().signals().to_owned();
@@ -98,22 +110,12 @@ mod scenarios {
     use super::*;
 
     pub async fn initialize_and_wait_counts_subscribers(env: &Env) {
-        env.answering("r1", ok).await;
-        env.answering("r2", ok).await;
-        let exporter = within(env.exporter("p").connect()).await.unwrap();
-        within(exporter.initialize_and_wait(2, ["start"]))
-            .await
-            .unwrap();
+        let exporter = env.two_subscribed("r2", ok).await;
         assert_eq!(ids(exporter.subscribers()), ids(["r1".into(), "r2".into()]));
     }
 
     pub async fn publish_all_succeeded(env: &Env) {
-        env.answering("r1", ok).await;
-        env.answering("r2", ok).await;
-        let exporter = within(env.exporter("p").connect()).await.unwrap();
-        within(exporter.initialize_and_wait(2, ["start"]))
-            .await
-            .unwrap();
+        let exporter = env.two_subscribed("r2", ok).await;
         let report = within(exporter.publish_signal("start")).await.unwrap();
         assert_eq!(report.code, ResultCode::AllSucceeded);
         assert_eq!(report.answers.len(), 2);
@@ -121,13 +123,9 @@ mod scenarios {
     }
 
     pub async fn a_failure_is_reported_with_its_message(env: &Env) {
-        env.answering("r1", ok).await;
-        env.answering("r2", |_| Some(Reply::failure("disk full")))
+        let exporter = env
+            .two_subscribed("r2", |_| Some(Reply::failure("disk full")))
             .await;
-        let exporter = within(env.exporter("p").connect()).await.unwrap();
-        within(exporter.initialize_and_wait(2, ["start"]))
-            .await
-            .unwrap();
         let report = within(exporter.publish_signal("start")).await.unwrap();
         assert_eq!(report.code, ResultCode::SomeFailed);
         assert_eq!(report.answers["r2"].message.as_deref(), Some("disk full"));
@@ -135,12 +133,7 @@ mod scenarios {
     }
 
     pub async fn a_silent_subscriber_is_reported_missing(env: &Env) {
-        env.answering("r1", ok).await;
-        env.answering("stuck", |_| None).await;
-        let exporter = within(env.exporter("p").connect()).await.unwrap();
-        within(exporter.initialize_and_wait(2, ["start"]))
-            .await
-            .unwrap();
+        let exporter = env.two_subscribed("stuck", |_| None).await;
         let report = within(
             exporter
                 .publish_signal("start")

@@ -10,10 +10,13 @@ use std::time::{Duration, Instant};
 use common::sentinel::SentinelSet;
 use common::{spawn_answering, within};
 use futures_util::StreamExt;
-use state_signals::{Channels, ExporterEvent, Reply, ResultCode, SignalExporter, SignalResponder};
+use state_signals::{
+    Channels, ConnectOptions, ExporterEvent, Reply, ResultCode, SignalExporter, SignalResponder,
+};
 
-async fn session(set: &SentinelSet) -> SignalExporter {
-    let options = set.options().command_timeout(Duration::from_secs(1));
+/// A responder answering with success and an initialized exporter, both
+/// connected with `options`.
+async fn session(options: ConnectOptions) -> SignalExporter {
     let responder = within(
         SignalResponder::builder()
             .options(options.clone())
@@ -76,7 +79,7 @@ async fn recovered(
 #[tokio::test]
 async fn a_killed_master_is_followed() {
     let mut set = SentinelSet::start().await;
-    let exporter = session(&set).await;
+    let exporter = session(set.options().command_timeout(Duration::from_secs(1))).await;
     let mut events = exporter.events();
     let old = set.master_port().await;
     let killed_at = Instant::now();
@@ -108,7 +111,7 @@ async fn a_killed_master_is_followed() {
 #[tokio::test]
 async fn a_manual_failover_is_followed() {
     let set = SentinelSet::start().await;
-    let exporter = session(&set).await;
+    let exporter = session(set.options().command_timeout(Duration::from_secs(1))).await;
     let mut events = exporter.events();
     let old = set.master_port().await;
     set.manual_failover().await;
@@ -127,21 +130,7 @@ async fn a_tls_master_is_reached_through_the_sentinels() {
     let set = SentinelSet::start_with(Some(&pki)).await;
     // The Sentinels name the master's TLS port: only a TLS client gets in.
     let options = set.options().tls_ca_pem(pki.ca_pem.clone().into_bytes());
-    let responder = within(
-        SignalResponder::builder()
-            .options(options.clone())
-            .responder_id("r1")
-            .connect(),
-    )
-    .await
-    .unwrap();
-    spawn_answering(responder, |_| Some(Reply::success()));
-    let exporter = within(SignalExporter::builder("tls").options(options).connect())
-        .await
-        .unwrap();
-    within(exporter.initialize_and_wait(1, ["start"]))
-        .await
-        .unwrap();
+    let exporter = session(options).await;
     let report = within(exporter.publish_signal("start")).await.unwrap();
     assert_eq!(report.code, ResultCode::AllSucceeded, "{report:?}");
     assert!(

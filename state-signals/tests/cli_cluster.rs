@@ -3,25 +3,15 @@
 
 mod cli_support;
 
-use std::process::Stdio;
 use std::time::Duration;
 
 use cli_support::common::cluster::RedisCluster;
 use cli_support::common::within;
-use cli_support::{wait, BIN};
+use cli_support::{cli_at, wait};
 use tokio::process::Command;
 
 fn cli(seed: &str, args: &[&str]) -> Command {
-    let mut cmd = Command::new(BIN);
-    cmd.env_remove("REDIS_URL")
-        .arg("--redis-cluster")
-        .arg(seed)
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true);
-    cmd
+    cli_at(&["--redis-cluster", seed], args)
 }
 
 /// Subscribers of `channel` over every node.

@@ -3,11 +3,9 @@
 
 mod cli_support;
 
-use std::process::Stdio;
-
 use cli_support::common::sentinel::{SentinelSet, MASTER};
 use cli_support::common::within;
-use cli_support::{wait, BIN};
+use cli_support::{cli_at, wait, BIN};
 use state_signals::Channels;
 use tokio::process::Command;
 
@@ -17,18 +15,8 @@ fn cli(set: &SentinelSet, args: &[&str]) -> Command {
         .iter()
         .map(|u| u.trim_start_matches("redis://").to_owned())
         .collect();
-    let mut cmd = Command::new(BIN);
-    cmd.env_remove("REDIS_URL")
-        .arg("--sentinel")
-        .arg(sentinels.join(","))
-        .arg("--master-name")
-        .arg(MASTER)
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true);
-    cmd
+    let sentinels = sentinels.join(",");
+    cli_at(&["--sentinel", &sentinels, "--master-name", MASTER], args)
 }
 
 #[tokio::test]

@@ -25,8 +25,8 @@ impl Drop for AbortOnDrop {
 /// Calls `attempt` once a second until it connects or the options'
 /// connect timeout runs out. A refusal that retrying cannot cure (bad
 /// credentials, a TLS failure) ends at once; a deadline that runs out
-/// during an attempt reports the last refusal seen. Errors are scrubbed of
-/// the target's secrets.
+/// during an attempt reports the last refusal seen. An error that shows
+/// one of the target's secrets is scrubbed of it.
 pub(super) async fn connect<T, F, Fut>(options: &ConnectOptions, mut attempt: F) -> Result<T>
 where
     F: FnMut() -> Fut,
@@ -36,10 +36,21 @@ where
     let secrets = options.target.secrets();
     let started = Instant::now();
     let deadline = options.connect_timeout.map(|t| started + t);
-    let failed = |source: redis::RedisError| Error::Connect {
-        target: target.clone(),
-        waited: started.elapsed(),
-        source: super::target::scrubbed(&source, &secrets),
+    let failed = |source: redis::RedisError| {
+        // Kept whole (its chain classifies TLS failures) unless it shows a secret.
+        let text = source.to_string();
+        let leaks = secrets
+            .iter()
+            .any(|s| !s.is_empty() && text.contains(s.as_str()));
+        Error::Connect {
+            target: target.clone(),
+            waited: started.elapsed(),
+            source: if leaks {
+                super::target::scrubbed(&source, &secrets)
+            } else {
+                Box::new(source)
+            },
+        }
     };
     let mut last_error = None;
     loop {

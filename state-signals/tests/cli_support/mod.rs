@@ -16,9 +16,15 @@ pub const BIN: &str = env!("CARGO_BIN_EXE_state-signals");
 
 /// `state-signals --redis <server> ARGS…` with piped output.
 pub fn cli(server: &RedisServer, args: &[&str]) -> Command {
+    cli_at(&["--redis", &server.url()], args)
+}
+
+/// `state-signals TARGET… ARGS…` with piped output and no `REDIS_URL`
+/// from the environment (TARGET: `--redis-cluster …`, `--sentinel …` …).
+pub fn cli_at(target: &[&str], args: &[&str]) -> Command {
     let mut cmd = Command::new(BIN);
-    cmd.arg("--redis")
-        .arg(server.url())
+    cmd.env_remove("REDIS_URL")
+        .args(target)
         .args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
