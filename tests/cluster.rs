@@ -9,7 +9,13 @@ use std::time::Duration;
 use common::cluster::RedisCluster;
 use common::{spawn_answering, within, Python};
 use serde_json::json;
-use state_signals::{Channels, Reply, ResultCode, SignalExporter, SignalResponder};
+use state_signals::{
+    Channels, ConnectOptions, ExporterEvent, Reply, ResultCode, SignalExporter, SignalResponder,
+};
+
+/// A short liveness bound for the tests: 300 ms + 700 ms.
+const HEALTH: Duration = Duration::from_millis(300);
+const COMMAND: Duration = Duration::from_millis(700);
 
 fn ok(event: &str) -> Option<Reply> {
     Some(Reply::success().with_message(format!("did {event}")))
@@ -88,10 +94,12 @@ async fn signal_node_and_another(cluster: &RedisCluster) -> (usize, usize) {
         .find(|(from, to, _)| (*from..=*to).contains(&slot))
         .map(|(_, _, (_, port))| *port as u16)
         .expect("a node owns the slot");
-    let owner = cluster
-        .nodes
-        .iter()
-        .position(|n| n.port() == port)
+    // Behind proxies, the nodes announce their proxies' ports.
+    let owner = (0..cluster.nodes.len())
+        .find(|&n| {
+            cluster.nodes[n].port() == port
+                || cluster.proxies.get(n).map(|p| p.port()) == Some(port)
+        })
         .expect("one of ours");
     (owner, (owner + 1) % 3)
 }
@@ -180,6 +188,168 @@ async fn the_node_holding_a_subscription_restarts_mid_session() {
     cluster.nodes[owner]
         .wait_numsub(Channels::default().signals(), 1)
         .await;
+    let report = within(exporter.publish_signal("start")).await.unwrap();
+    assert_eq!(report.code, ResultCode::AllSucceeded, "{report:?}");
+}
+
+/// Through node `n`'s proxy, with the tests' short liveness bound.
+fn behind(cluster: &RedisCluster, n: usize) -> ConnectOptions {
+    ConnectOptions::cluster([cluster.proxy_url(n)])
+        .health_check_interval(HEALTH)
+        .command_timeout(COMMAND)
+}
+
+async fn next_event(events: &mut state_signals::ExporterEvents, want: fn(&ExporterEvent) -> bool) {
+    within(async {
+        loop {
+            if want(&events.recv().await.expect("exporter events")) {
+                return;
+            }
+        }
+    })
+    .await
+}
+
+#[tokio::test]
+async fn a_half_open_path_to_a_node_is_detected_and_everyone_is_back() {
+    let cluster = RedisCluster::start_behind_proxies().await;
+    let (owner, other) = signal_node_and_another(&cluster).await;
+    let responder = within(
+        SignalResponder::builder()
+            .options(behind(&cluster, other))
+            .responder_id("r")
+            .connect(),
+    )
+    .await
+    .unwrap();
+    let handle = responder.handle().clone();
+    spawn_answering(responder, ok);
+    let exporter = exporter(behind(&cluster, other)).await;
+    within(exporter.initialize_and_wait(1, ["tick"]))
+        .await
+        .unwrap();
+    let report = within(exporter.publish_signal("tick")).await.unwrap();
+    assert_eq!(report.code, ResultCode::AllSucceeded, "{report:?}");
+
+    // The path to the node holding the responder's subscription goes
+    // half-open: the node sees its clients go, the clients see nothing.
+    let mut events = exporter.events();
+    cluster.proxies[owner].blackhole();
+    let channels = Channels::default();
+    let signals = channels.signals();
+    cluster.nodes[owner]
+        .wait_numsub_until(signals, |n| n == 0)
+        .await;
+    // The health checks find the dead path; new connections subscribe again.
+    next_event(&mut events, |e| matches!(e, ExporterEvent::ConnectionLost)).await;
+    next_event(&mut events, |e| matches!(e, ExporterEvent::Subscribed)).await;
+    cluster.nodes[owner].wait_numsub(signals, 1).await;
+    let report = within(exporter.publish_signal("tick")).await.unwrap();
+    assert_eq!(report.code, ResultCode::AllSucceeded, "{report:?}");
+    assert!(
+        handle.is_subscribed(),
+        "it answered, so it is subscribed again"
+    );
+}
+
+#[tokio::test]
+async fn a_subscription_the_node_dropped_is_renewed_once_allowed_again() {
+    let cluster = RedisCluster::start().await;
+    let (owner, other) = signal_node_and_another(&cluster).await;
+    let both = [
+        "on",
+        ">pw",
+        "resetchannels",
+        "&event-signal-pubsub",
+        "&event-signal-response",
+        "+@all",
+    ];
+    // ACLs are per node in a cluster.
+    for node in &cluster.nodes {
+        node.acl_setuser("u", &both).await;
+    }
+    let url = |n: usize| {
+        let port = cluster.nodes[n].port();
+        format!("redis://u:pw@127.0.0.1:{port}")
+    };
+    let options = ConnectOptions::cluster([url(other)])
+        .health_check_interval(HEALTH)
+        .command_timeout(COMMAND);
+    let responder = within(
+        SignalResponder::builder()
+            .options(options)
+            .responder_id("r")
+            .connect(),
+    )
+    .await
+    .unwrap();
+    let handle = responder.handle().clone();
+    spawn_answering(responder, ok);
+    let exporter = exporter(cluster.options(other)).await;
+    within(exporter.initialize_and_wait(1, ["tick"]))
+        .await
+        .unwrap();
+
+    // Revoking the signal channel on its node kills the subscribed
+    // connection; the resubscription is refused until it is allowed again.
+    let channels = Channels::default();
+    let signals = channels.signals();
+    cluster.nodes[owner]
+        .acl_setuser("u", &["resetchannels", "&event-signal-response"])
+        .await;
+    cluster.nodes[owner]
+        .wait_numsub_until(signals, |n| n == 0)
+        .await;
+    cluster.nodes[owner].acl_setuser("u", &both).await;
+    cluster.nodes[owner].wait_numsub(signals, 1).await;
+    let report = within(exporter.publish_signal("tick")).await.unwrap();
+    assert_eq!(report.code, ResultCode::AllSucceeded, "{report:?}");
+    assert!(
+        handle.is_subscribed(),
+        "it answered, so it is subscribed again"
+    );
+}
+
+#[tokio::test]
+async fn rediss_seeds_with_the_tls_options_applied_to_every_node() {
+    let pki = common::tls::Pki::new();
+    let cluster = RedisCluster::start_tls(&pki).await;
+    let tls = |seed: usize| {
+        ConnectOptions::cluster([cluster.tls_url(seed)])
+            .tls_ca_pem(pki.ca_pem.as_bytes())
+            .tls_client_pem(
+                pki.client_cert_pem.as_bytes(),
+                pki.client_key_pem.as_bytes(),
+            )
+    };
+    // Without the client certificate the nodes refuse the handshake: a TLS
+    // error at once, not a retry until the connect timeout.
+    let refused = within(
+        SignalResponder::builder()
+            .options(
+                ConnectOptions::cluster([cluster.tls_url(1)])
+                    .tls_ca_pem(pki.ca_pem.as_bytes())
+                    .connect_timeout(Duration::from_secs(3)),
+            )
+            .connect(),
+    )
+    .await
+    .unwrap_err();
+    assert!(refused.is_tls(), "{refused}");
+
+    let responder = within(
+        SignalResponder::builder()
+            .options(tls(1))
+            .responder_id("r")
+            .connect(),
+    )
+    .await
+    .unwrap();
+    spawn_answering(responder, ok);
+    let exporter = exporter(tls(2)).await;
+    within(exporter.initialize_and_wait(1, ["start"]))
+        .await
+        .unwrap();
     let report = within(exporter.publish_signal("start")).await.unwrap();
     assert_eq!(report.code, ResultCode::AllSucceeded, "{report:?}");
 }

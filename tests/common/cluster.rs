@@ -4,6 +4,8 @@ use std::process::Command;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use super::proxy::Proxy;
+use super::tls::Pki;
 use super::{free_port, RedisServer};
 
 static CLUSTERS: AtomicU64 = AtomicU64::new(0);
@@ -12,20 +14,45 @@ static CLUSTERS: AtomicU64 = AtomicU64::new(0);
 /// create`, every node reporting `cluster_state:ok`.
 pub struct RedisCluster {
     pub nodes: Vec<RedisServer>,
+    /// With [`RedisCluster::start_behind_proxies`]: node `n`'s proxy, the
+    /// address the node announces to clients.
+    pub proxies: Vec<Proxy>,
+    /// With [`RedisCluster::start_tls`]: node `n`'s TLS port.
+    pub tls_ports: Vec<u16>,
 }
 
 impl RedisCluster {
     pub async fn start() -> Self {
+        Self::start_with(false, None).await
+    }
+
+    /// Each node behind a [`Proxy`] and announcing the proxy's port, so
+    /// that cluster clients reach every node through its proxy (the nodes
+    /// talk to each other on their bus ports, directly).
+    pub async fn start_behind_proxies() -> Self {
+        Self::start_with(true, None).await
+    }
+
+    /// Every node also serves TLS (certificates of `pki`, client
+    /// certificates required) on a port of its own, and the nodes talk TLS
+    /// to each other; clients that connect over TLS are told the TLS ports.
+    #[allow(dead_code)]
+    pub async fn start_tls(pki: &Pki) -> Self {
+        Self::start_with(false, Some(pki)).await
+    }
+
+    async fn start_with(proxied: bool, pki: Option<&Pki>) -> Self {
         let id = format!(
             "{}-{}",
             std::process::id(),
             CLUSTERS.fetch_add(1, Ordering::Relaxed)
         );
         let mut nodes = Vec::new();
+        let mut tls_ports = Vec::new();
         for n in 0..3 {
             let config = format!("state-signals-test-nodes-{id}-{n}.conf");
             let bus_port = free_port().to_string();
-            let node = RedisServer::start_with(&[
+            let mut args: Vec<String> = [
                 "--cluster-enabled",
                 "yes",
                 "--cluster-config-file",
@@ -34,9 +61,45 @@ impl RedisCluster {
                 &bus_port,
                 "--cluster-node-timeout",
                 "2000",
-            ])
-            .await;
-            nodes.push(node);
+            ]
+            .map(str::to_owned)
+            .to_vec();
+            if let Some(pki) = pki {
+                let tls_port = free_port();
+                tls_ports.push(tls_port);
+                let file = |name: &str| pki.path(name).display().to_string();
+                args.extend([
+                    "--tls-port".to_owned(),
+                    tls_port.to_string(),
+                    "--tls-cert-file".to_owned(),
+                    file("server.crt"),
+                    "--tls-key-file".to_owned(),
+                    file("server.key"),
+                    "--tls-ca-cert-file".to_owned(),
+                    file("ca.crt"),
+                    "--tls-auth-clients".to_owned(),
+                    "yes".to_owned(),
+                    "--tls-cluster".to_owned(),
+                    "yes".to_owned(),
+                ]);
+            }
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            nodes.push(RedisServer::start_with(&args).await);
+        }
+        let mut proxies = Vec::new();
+        if proxied {
+            for node in &nodes {
+                let proxy = Proxy::start(node.port()).await;
+                let mut conn = node.connection().await;
+                let _: () = redis::cmd("CONFIG")
+                    .arg("SET")
+                    .arg("cluster-announce-port")
+                    .arg(proxy.port())
+                    .query_async(&mut conn)
+                    .await
+                    .expect("CONFIG SET cluster-announce-port");
+                proxies.push(proxy);
+            }
         }
         let addresses: Vec<String> = nodes
             .iter()
@@ -59,7 +122,11 @@ impl RedisCluster {
             "redis-cli --cluster create failed: {}",
             String::from_utf8_lossy(&created.stdout)
         );
-        let cluster = Self { nodes };
+        let cluster = Self {
+            nodes,
+            proxies,
+            tls_ports,
+        };
         cluster.wait_ok().await;
         cluster
     }
@@ -91,6 +158,17 @@ impl RedisCluster {
     /// The URL of node `n`.
     pub fn url(&self, n: usize) -> String {
         self.nodes[n].url()
+    }
+
+    /// `rediss://` to node `n`'s TLS port.
+    #[allow(dead_code)]
+    pub fn tls_url(&self, n: usize) -> String {
+        format!("rediss://127.0.0.1:{}", self.tls_ports[n])
+    }
+
+    /// The URL of node `n`'s proxy.
+    pub fn proxy_url(&self, n: usize) -> String {
+        self.proxies[n].url()
     }
 
     /// Connect options through node `n` as the only seed.

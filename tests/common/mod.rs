@@ -181,6 +181,17 @@ impl RedisServer {
             .expect("connect to the test server")
     }
 
+    /// `ACL SETUSER user rules…`.
+    #[allow(dead_code)]
+    pub async fn acl_setuser(&self, user: &str, rules: &[&str]) {
+        let mut conn = self.connection().await;
+        let mut cmd = redis::cmd("ACL");
+        cmd.arg("SETUSER").arg(user).arg(rules);
+        within(cmd.query_async::<()>(&mut conn))
+            .await
+            .expect("ACL SETUSER");
+    }
+
     /// PUBLISH with a plain client; returns the receiver count.
     pub async fn publish_raw(&self, channel: &str, payload: impl AsRef<[u8]>) -> usize {
         let mut conn = self.connection().await;

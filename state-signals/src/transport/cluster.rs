@@ -4,20 +4,38 @@
 //! `PUBLISH` is broadcast to every node over the cluster bus, so peers
 //! attached to different nodes — Python clients on a single node too — see
 //! each other.
+//!
+//! The cluster client reconnects a node only when a connection reports an
+//! error; a half-open path (no error, no answer) would leave it deaf. A
+//! health check therefore asks each subscription's node every interval, and
+//! a node that does not answer within the command timeout — or whose
+//! connection lost its subscription for two checks in a row — gets the
+//! whole cluster connection replaced, with every subscription renewed and
+//! confirmed before it is used.
 
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::Duration;
 
 use redis::cluster::ClusterClientBuilder;
 use redis::cluster_async::ClusterConnection;
-use redis::cluster_routing::{Route, RoutingInfo, SingleNodeRoutingInfo, SlotAddr};
-use redis::{ProtocolVersion, PushInfo, PushKind};
+use redis::cluster_routing::{
+    MultipleNodeRoutingInfo, ResponsePolicy, Route, RoutingInfo, SingleNodeRoutingInfo, SlotAddr,
+};
+use redis::{ProtocolVersion, PushInfo, PushKind, Value};
+use tokio::sync::{watch, Notify};
 
 use super::incoming::{Decoder, Incoming};
+use super::options::Tls;
 use super::retry::{self, AbortOnDrop};
 use super::ConnectOptions;
+use crate::throttle::Throttle;
 use crate::{Error, Result};
+
+/// The pause between two attempts to replace a dead cluster connection.
+const RECONNECT_DELAY: Duration = Duration::from_millis(500);
+
+type Sink = dyn Fn(Incoming) + Send + Sync;
 
 /// A connection to a cluster; clones share it.
 #[derive(Clone)]
@@ -27,12 +45,25 @@ pub(crate) struct ClusterTransport {
 }
 
 struct Inner {
-    conn: ClusterConnection,
+    seeds: Vec<String>,
+    tls: Tls,
     target: String,
     command_timeout: Duration,
+    health_check_interval: Duration,
+    sink: Arc<Sink>,
+    decoder: Arc<Decoder>,
+    /// The live cluster connection and its generation; `None` while it is
+    /// being replaced.
+    current: watch::Sender<Option<(ClusterConnection, u64)>>,
+    /// The newest generation opened: pushes of older ones are ignored.
+    generations: AtomicU64,
     /// False from a node's disconnection until a subscription is confirmed again.
-    connected: Arc<AtomicBool>,
-    channels: Mutex<Vec<String>>,
+    connected: AtomicBool,
+    /// The subscribed channels, and how many messages each one delivered.
+    channels: Mutex<Vec<(String, Arc<AtomicU64>)>>,
+    /// Wakes the health check when a command found the connection dead.
+    dead: Notify,
+    failures: Throttle,
 }
 
 impl ClusterTransport {
@@ -43,51 +74,34 @@ impl ClusterTransport {
         options: &ConnectOptions,
         sink: impl Fn(Incoming) + Send + Sync + 'static,
     ) -> Result<Self> {
-        let target = options.target.redacted();
-        let decoder = Decoder::new(options.channels.clone(), options.max_payload);
-        let connected = Arc::new(AtomicBool::new(true));
-        let flag = connected.clone();
-        let push = move |push: PushInfo| -> std::result::Result<(), ()> {
-            match push.kind {
-                PushKind::Disconnection => {
-                    flag.store(false, Ordering::Relaxed);
-                    sink(Incoming::Disconnected);
-                }
-                _ => {
-                    if let Some(incoming) = decoder.decode(push) {
-                        if matches!(incoming, Incoming::Subscribed) {
-                            flag.store(true, Ordering::Relaxed);
-                        }
-                        sink(incoming);
-                    }
-                }
-            }
-            Ok(())
-        };
-        let secrets = options.target.secrets();
-        let invalid = |source: redis::RedisError| Error::InvalidTarget {
-            target: target.clone(),
-            source: super::target::scrubbed(&source, &secrets),
-        };
-        let client = ClusterClientBuilder::new(seeds.to_vec())
-            .use_protocol(ProtocolVersion::RESP3)
-            .push_sender(push)
-            .connection_timeout(options.command_timeout)
-            .response_timeout(options.command_timeout)
-            .build()
-            .map_err(invalid)?;
-        let conn = retry::connect(options, || client.get_async_connection()).await?;
+        super::link::install_crypto_provider();
         let inner = Arc::new(Inner {
-            conn,
-            target,
+            seeds: seeds.to_vec(),
+            tls: options.tls.clone(),
+            target: options.target.redacted(),
             command_timeout: options.command_timeout,
-            connected,
+            health_check_interval: options.health_check_interval,
+            sink: Arc::new(sink),
+            decoder: Arc::new(Decoder::new(options.channels.clone(), options.max_payload)),
+            current: watch::Sender::new(None),
+            generations: AtomicU64::new(0),
+            connected: AtomicBool::new(true),
             channels: Mutex::default(),
+            dead: Notify::new(),
+            failures: Throttle::default(),
         });
-        let health = tokio::spawn(health_check(
-            Arc::downgrade(&inner),
-            options.health_check_interval,
-        ));
+        // A seed list the client refuses is a bad target, not a retry.
+        inner.client(0).map_err(|source| Error::InvalidTarget {
+            target: inner.target.clone(),
+            source: super::target::scrubbed(&source, &options.target.secrets()),
+        })?;
+        let conn = retry::connect(options, || async {
+            inner.preflight().await?;
+            inner.open().await
+        })
+        .await?;
+        inner.current.send_replace(Some(conn));
+        let health = tokio::spawn(health_check(Arc::downgrade(&inner)));
         Ok(Self {
             inner,
             _health: Arc::new(AbortOnDrop(health)),
@@ -95,95 +109,403 @@ impl ClusterTransport {
     }
 
     pub(super) fn is_connected(&self) -> bool {
-        self.inner.connected.load(Ordering::Relaxed)
+        self.inner.connected.load(Ordering::Relaxed) && self.inner.current.borrow().is_some()
     }
 
     pub(super) fn target(&self) -> &str {
         &self.inner.target
     }
 
-    /// Runs a command under the command timeout.
-    async fn run<T>(
-        &self,
-        command: &'static str,
-        query: impl std::future::Future<Output = redis::RedisResult<T>>,
-    ) -> Result<T> {
+    /// Runs a command on the live connection (waiting while it is being
+    /// replaced), all under the command timeout. A command that runs out of
+    /// time on a connection that delivered nothing meanwhile counts as a
+    /// sign of a dead path: the connection is replaced.
+    async fn run<T, F, Fut>(&self, command: &'static str, query: F) -> Result<T>
+    where
+        F: FnOnce(ClusterConnection) -> Fut,
+        Fut: std::future::Future<Output = redis::RedisResult<T>>,
+    {
         let after = self.inner.command_timeout;
-        match tokio::time::timeout(after, query).await {
+        let before = self.inner.delivered();
+        let mut used = None;
+        let attempt = async {
+            let mut current = self.inner.current.subscribe();
+            let conn = match current.wait_for(Option::is_some).await {
+                Ok(live) => live.clone(),
+                Err(_) => None,
+            };
+            match conn {
+                Some((conn, generation)) => {
+                    used = Some(generation);
+                    query(conn).await
+                }
+                None => Err(redis::RedisError::from((
+                    redis::ErrorKind::Io,
+                    "the cluster connection is closed",
+                ))),
+            }
+        };
+        let result = tokio::time::timeout(after, attempt).await;
+        let timed_out = match &result {
+            Ok(Err(e)) => e.is_timeout(),
+            Ok(Ok(_)) => false,
+            Err(_) => true,
+        };
+        if let (true, Some(generation)) = (timed_out, used) {
+            if self.inner.delivered() == before {
+                self.inner
+                    .lost(generation, command, "a command got no answer in time");
+                self.inner.dead.notify_one();
+            }
+        }
+        match result {
             Ok(Ok(value)) => Ok(value),
-            Ok(Err(e)) if e.is_timeout() => Err(Error::CommandTimeout { command, after }),
-            Ok(Err(e)) => Err(Error::redis(command)(e)),
-            Err(_) => Err(Error::CommandTimeout { command, after }),
+            Ok(Err(e)) if !e.is_timeout() => Err(Error::redis(command)(e)),
+            _ => Err(Error::CommandTimeout { command, after }),
         }
     }
 
     /// `PUBLISH` through any node; the count is that node's receivers only.
     pub(super) async fn publish(&self, channel: &str, payload: String) -> Result<usize> {
-        let mut conn = self.inner.conn.clone();
         let mut cmd = redis::cmd("PUBLISH");
         cmd.arg(channel).arg(payload);
-        self.run("PUBLISH", async move {
+        self.run("PUBLISH", |mut conn| async move {
             cmd.query_async::<usize>(&mut conn).await
         })
         .await
     }
 
     /// `SUBSCRIBE` on the node owning the channel's slot; the client renews
-    /// it after reconnects and slot moves.
+    /// it after reconnects and slot moves, the health check verifies it.
     pub(super) async fn subscribe(&self, channel: &str) -> Result<()> {
-        let mut conn = self.inner.conn.clone();
         let name = channel.to_owned();
-        self.run("SUBSCRIBE", async move { conn.subscribe(name).await })
-            .await?;
-        self.inner
-            .channels
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .push(channel.to_owned());
+        self.run(
+            "SUBSCRIBE",
+            |mut conn| async move { conn.subscribe(name).await },
+        )
+        .await?;
+        let mut channels = self.inner.channels();
+        if !channels.iter().any(|(c, _)| c == channel) {
+            channels.push((channel.to_owned(), Arc::default()));
+        }
         Ok(())
     }
 
     /// A `PING` to the node holding the first subscription: its pushes and
     /// the reply share one connection, so earlier pushes were handed on.
     pub(super) async fn round_trip(&self) -> Result<()> {
-        let first = self
-            .inner
-            .channels
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .first()
-            .cloned();
-        let ping = ping(self.inner.conn.clone(), first.as_deref());
-        self.run("PING", ping).await
+        let first = self.inner.channels().first().map(|(c, _)| c.clone());
+        self.run("PING", |conn| async move {
+            let reply = route(conn, redis::cmd("PING"), first.as_deref()).await;
+            reply.map(drop)
+        })
+        .await
     }
 }
 
-/// Every interval, a `PING` to the node holding each subscription: the
-/// cluster client reconnects (and resubscribes) a node only when a command
-/// is routed to it, and a subscriber sends none of its own.
-async fn health_check(inner: std::sync::Weak<Inner>, interval: Duration) {
-    loop {
-        tokio::time::sleep(interval).await;
-        let Some(inner) = inner.upgrade() else { return };
-        let channels = inner
-            .channels
+impl Inner {
+    fn channels(&self) -> MutexGuard<'_, Vec<(String, Arc<AtomicU64>)>> {
+        self.channels
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .clone();
-        for channel in channels {
-            let ping = ping(inner.conn.clone(), Some(&channel));
-            match tokio::time::timeout(inner.command_timeout, ping).await {
-                Ok(Ok(_)) => {}
-                Ok(Err(error)) => tracing::debug!(%error, %channel, "cluster health check failed"),
-                Err(_) => tracing::debug!(%channel, "cluster health check timed out"),
+    }
+
+    /// How many messages the subscriptions delivered so far.
+    fn delivered(&self) -> u64 {
+        self.channels()
+            .iter()
+            .map(|(_, n)| n.load(Ordering::Relaxed))
+            .sum()
+    }
+
+    /// A cluster client whose pushes are handled as generation `generation`.
+    fn client(
+        self: &Arc<Self>,
+        generation: u64,
+    ) -> redis::RedisResult<redis::cluster::ClusterClient> {
+        let inner: Weak<Self> = Arc::downgrade(self);
+        let push = move |push: PushInfo| -> std::result::Result<(), ()> {
+            if let Some(inner) = inner.upgrade() {
+                inner.received(generation, push);
             }
+            Ok(())
+        };
+        let mut builder = ClusterClientBuilder::new(self.seeds.clone())
+            .use_protocol(ProtocolVersion::RESP3)
+            .push_sender(push)
+            .connection_timeout(self.command_timeout)
+            .response_timeout(self.command_timeout)
+            .tcp_settings(super::target::tcp_settings());
+        if self.tls.insecure {
+            builder = builder.tls(redis::TlsMode::Insecure);
+        }
+        if let Some(certificates) = self.tls.certificates() {
+            builder = builder.certs(certificates);
+        }
+        builder.build()
+    }
+
+    /// Connects to the seeds one by one until one accepts: the cluster
+    /// client flattens its errors into text, so a refused certificate or
+    /// password would look transient and be retried until the timeout.
+    /// One plain connection keeps the cause whole.
+    async fn preflight(&self) -> redis::RedisResult<()> {
+        let mut last = None;
+        for seed in &self.seeds {
+            let Ok(client) = super::Target::Url(seed.clone()).resp3_client(&self.tls) else {
+                continue; // the cluster client reports a malformed seed
+            };
+            match client.get_multiplexed_async_connection().await {
+                Ok(_) => return Ok(()),
+                Err(e) if !retry::is_transient(&e) || crate::error::is_tls_failure(&e) => {
+                    return Err(e)
+                }
+                Err(e) => last = Some(e),
+            }
+        }
+        last.map_or(Ok(()), Err)
+    }
+
+    /// Opens a new cluster connection, tagged with a new generation.
+    async fn open(self: &Arc<Self>) -> redis::RedisResult<(ClusterConnection, u64)> {
+        let generation = self.generations.fetch_add(1, Ordering::Relaxed) + 1;
+        let conn = self.client(generation)?.get_async_connection().await?;
+        Ok((conn, generation))
+    }
+
+    /// A push of connection `generation`: decoded and handed on if that is
+    /// the newest connection; pushes of replaced connections are dropped.
+    fn received(&self, generation: u64, push: PushInfo) {
+        if generation != self.generations.load(Ordering::Relaxed) {
+            return;
+        }
+        match push.kind {
+            PushKind::Disconnection => {
+                self.connected.store(false, Ordering::Relaxed);
+                (self.sink)(Incoming::Disconnected);
+            }
+            _ => {
+                if push.kind == PushKind::Message {
+                    if let Some(Value::BulkString(channel)) = push.data.first() {
+                        let channels = self.channels();
+                        if let Some((_, n)) = channels.iter().find(|(c, _)| c.as_bytes() == channel)
+                        {
+                            n.fetch_add(1, Ordering::Relaxed);
+                        }
+                    }
+                }
+                if let Some(incoming) = self.decoder.decode(push) {
+                    if matches!(incoming, Incoming::Subscribed) {
+                        self.connected.store(true, Ordering::Relaxed);
+                    }
+                    (self.sink)(incoming);
+                }
+            }
+        }
+    }
+
+    /// Connection `generation` is dead (`what` found it so): forget it and
+    /// tell the sink.
+    fn lost(&self, generation: u64, what: &str, why: &str) {
+        let was_current = self.current.send_if_modified(|current| {
+            if current.as_ref().is_some_and(|(_, g)| *g == generation) {
+                *current = None;
+                true
+            } else {
+                false
+            }
+        });
+        if was_current {
+            tracing::warn!(target = %self.target, %what, reason = why, "lost the path to a cluster node; replacing the cluster connection");
+            self.connected.store(false, Ordering::Relaxed);
+            (self.sink)(Incoming::Disconnected);
+        }
+    }
+
+    /// Opens cluster connections until one is up with every channel
+    /// subscribed again (each confirmation awaited), then installs it.
+    async fn reconnect(self: &Arc<Self>) {
+        loop {
+            let opened = tokio::time::timeout(self.command_timeout, self.open()).await;
+            let (mut conn, generation) = match opened {
+                Ok(Ok(conn)) => conn,
+                Ok(Err(e)) => {
+                    self.failed("cannot reconnect to the cluster", &e.to_string());
+                    tokio::time::sleep(RECONNECT_DELAY).await;
+                    continue;
+                }
+                Err(_) => {
+                    self.failed("cannot reconnect to the cluster", "connecting timed out");
+                    tokio::time::sleep(RECONNECT_DELAY).await;
+                    continue;
+                }
+            };
+            let channels: Vec<String> = self.channels().iter().map(|(c, _)| c.clone()).collect();
+            let mut refused = None;
+            for channel in channels {
+                let subscribe = conn.subscribe(channel.clone());
+                match tokio::time::timeout(self.command_timeout, subscribe).await {
+                    Ok(Ok(())) => {}
+                    Ok(Err(e)) => refused = Some(format!("SUBSCRIBE {channel}: {e}")),
+                    Err(_) => refused = Some(format!("SUBSCRIBE {channel}: no answer in time")),
+                }
+                if refused.is_some() {
+                    break;
+                }
+            }
+            if let Some(reason) = refused {
+                if let Some(times) = self.failures.hit() {
+                    tracing::error!(target = %self.target, %reason, times, "reconnected, but a subscription was refused; retrying");
+                }
+                tokio::time::sleep(RECONNECT_DELAY).await;
+                continue;
+            }
+            self.connected.store(true, Ordering::Relaxed);
+            self.current.send_replace(Some((conn, generation)));
+            tracing::info!(target = %self.target, "reconnected to the cluster; subscriptions confirmed");
+            return;
+        }
+    }
+
+    fn failed(&self, what: &str, reason: &str) {
+        if let Some(times) = self.failures.hit() {
+            tracing::warn!(target = %self.target, %reason, times, "{what}; retrying");
+        }
+    }
+
+    /// Checks the node holding `channel`'s subscription on connection
+    /// `conn`: `Err` with the reason when its path is dead or the
+    /// subscription is gone.
+    async fn check(&self, conn: ClusterConnection, channel: &str, delivered: &AtomicU64) -> Check {
+        let before = delivered.load(Ordering::Relaxed);
+        let mut info = redis::cmd("CLIENT");
+        info.arg("INFO");
+        let reply =
+            tokio::time::timeout(self.command_timeout, route(conn, info, Some(channel))).await;
+        match reply {
+            // `CLIENT INFO` runs on the subscribed connection itself.
+            Ok(Ok(value)) => match redis::from_redis_value_ref::<String>(&value) {
+                Ok(text) if subscriptions(&text) == Some(0) => Check::Unsubscribed,
+                _ => Check::Alive,
+            },
+            _ if delivered.load(Ordering::Relaxed) != before => Check::Alive,
+            // The node answered with an error (an ACL without `CLIENT`, say): alive.
+            Ok(Err(e)) if !retry::is_transient(&e) => Check::Alive,
+            // A refused or dropped node connection: the client reconnects it.
+            Ok(Err(e)) if !e.is_timeout() => {
+                tracing::debug!(error = %e, %channel, "cluster health check failed");
+                Check::Alive
+            }
+            _ => Check::Dead,
         }
     }
 }
 
-/// A `PING` to the master owning `channel`'s slot (any node without one):
+/// What a health check of one subscription's node found.
+#[derive(Debug, PartialEq, Eq)]
+enum Check {
+    Alive,
+    /// The node's connection answers but holds no subscription.
+    Unsubscribed,
+    /// No answer within the command timeout, and no message either.
+    Dead,
+}
+
+/// The `sub=N` field of a `CLIENT INFO` line.
+fn subscriptions(info: &str) -> Option<u64> {
+    info.split_ascii_whitespace()
+        .find_map(|field| field.strip_prefix("sub="))
+        .and_then(|n| n.parse().ok())
+}
+
+/// Every interval, a `PING` to every master and a check of the node
+/// holding each subscription (see the module docs); replaces the cluster
+/// connection when a path is dead.
+async fn health_check(inner: Weak<Inner>) {
+    let Some(interval) = inner.upgrade().map(|i| i.health_check_interval) else {
+        return;
+    };
+    // Channels whose node's connection held no subscription at the last check.
+    let mut unsubscribed: Vec<String> = Vec::new();
+    loop {
+        let woken = {
+            let Some(strong) = inner.upgrade() else {
+                return;
+            };
+            let dead = async { strong.dead.notified().await };
+            tokio::select! {
+                () = dead => true,
+                () = tokio::time::sleep(interval) => false,
+            }
+        };
+        let Some(inner) = inner.upgrade() else { return };
+        if !woken {
+            let current = inner.current.borrow().clone();
+            if let Some((conn, generation)) = current {
+                if let Some((what, why)) = inner.examine(conn, &mut unsubscribed).await {
+                    inner.lost(generation, &what, why);
+                }
+            }
+        }
+        if inner.current.borrow().is_none() {
+            unsubscribed.clear();
+            inner.reconnect().await;
+        }
+    }
+}
+
+impl Inner {
+    /// One health check of `conn`: what found it dead, and why.
+    async fn examine(
+        &self,
+        conn: ClusterConnection,
+        unsubscribed: &mut Vec<String>,
+    ) -> Option<(String, &'static str)> {
+        let before = self.delivered();
+        let all = RoutingInfo::MultiNode((
+            MultipleNodeRoutingInfo::AllMasters,
+            Some(ResponsePolicy::AllSucceeded),
+        ));
+        let mut ping = conn.clone();
+        let pinged = tokio::time::timeout(
+            self.command_timeout,
+            ping.route_command(redis::cmd("PING"), all),
+        )
+        .await;
+        let silent = match pinged {
+            Ok(Ok(_)) => false,
+            Ok(Err(e)) => e.is_timeout(),
+            Err(_) => true,
+        };
+        if silent && self.delivered() == before {
+            return Some(("PING".to_owned(), "a node did not answer the health check"));
+        }
+        let channels = self.channels().clone();
+        let mut missing = Vec::new();
+        for (channel, delivered) in &channels {
+            match self.check(conn.clone(), channel, delivered).await {
+                Check::Alive => {}
+                Check::Unsubscribed => missing.push(channel.clone()),
+                Check::Dead => {
+                    return Some((channel.clone(), "no answer to the health check"));
+                }
+            }
+        }
+        // A node reconnected by the client may not have renewed its
+        // subscription yet: only a second check in a row counts.
+        let gone = missing.iter().find(|c| unsubscribed.contains(c)).cloned();
+        *unsubscribed = missing;
+        gone.map(|channel| (channel, "the node's connection lost its subscription"))
+    }
+}
+
+/// `cmd` sent to the master owning `channel`'s slot (any node without one):
 /// it shares a connection with that node's pushes.
-async fn ping(mut conn: ClusterConnection, channel: Option<&str>) -> redis::RedisResult<()> {
+async fn route(
+    mut conn: ClusterConnection,
+    cmd: redis::Cmd,
+    channel: Option<&str>,
+) -> redis::RedisResult<Value> {
     let node = match channel {
         Some(channel) => SingleNodeRoutingInfo::SpecificNode(Route::new(
             slot(channel.as_bytes()),
@@ -191,9 +513,7 @@ async fn ping(mut conn: ClusterConnection, channel: Option<&str>) -> redis::Redi
         )),
         None => SingleNodeRoutingInfo::Random,
     };
-    conn.route_command(redis::cmd("PING"), RoutingInfo::SingleNode(node))
-        .await
-        .map(drop)
+    conn.route_command(cmd, RoutingInfo::SingleNode(node)).await
 }
 
 /// The cluster slot of a key (CRC16/XMODEM of the key, or of its `{hash tag}`).
@@ -234,5 +554,14 @@ mod tests {
         assert_eq!(slot(b"event-signal-pubsub"), slot(b"event-signal-pubsub"));
         assert_eq!(slot(b"{user1000}.following"), slot(b"user1000"));
         assert_eq!(slot(b"123456789"), 0x31C3); // the CRC16/XMODEM check value
+    }
+
+    #[test]
+    fn client_info_subscriptions() {
+        let line =
+            "id=3 addr=127.0.0.1:5 laddr=127.0.0.1:6 fd=8 name= db=0 sub=2 psub=0 ssub=0 multi=-1";
+        assert_eq!(subscriptions(line), Some(2));
+        assert_eq!(subscriptions("id=3 psub=1 sub=0"), Some(0));
+        assert_eq!(subscriptions("id=3"), None);
     }
 }

@@ -280,7 +280,7 @@ impl Link {
 
 /// Installs rustls' `ring` provider for the process, once, unless the
 /// application installed one: users never meet rustls' "no provider" panic.
-fn install_crypto_provider() {
+pub(super) fn install_crypto_provider() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
         if rustls::crypto::CryptoProvider::get_default().is_none() {

@@ -61,6 +61,23 @@ impl Tls {
     pub(crate) fn is_set(&self) -> bool {
         self.ca_pem.is_some() || self.client_pem.is_some() || self.insecure
     }
+
+    /// The CA and client certificates for the `redis` crate, if any is set.
+    pub(crate) fn certificates(&self) -> Option<redis::TlsCertificates> {
+        if self.ca_pem.is_none() && self.client_pem.is_none() {
+            return None;
+        }
+        Some(redis::TlsCertificates {
+            client_tls: self
+                .client_pem
+                .as_ref()
+                .map(|(cert, key)| redis::ClientTlsConfig {
+                    client_cert: cert.clone(),
+                    client_key: key.clone(),
+                }),
+            root_cert: self.ca_pem.clone(),
+        })
+    }
 }
 
 impl std::fmt::Debug for Tls {

@@ -115,18 +115,8 @@ impl Target {
                 tls_params: None,
             });
         }
-        if tls.ca_pem.is_none() && tls.client_pem.is_none() {
+        let Some(certificates) = tls.certificates() else {
             return redis::Client::open(info).map_err(invalid);
-        }
-        let certificates = redis::TlsCertificates {
-            client_tls: tls
-                .client_pem
-                .as_ref()
-                .map(|(cert, key)| redis::ClientTlsConfig {
-                    client_cert: cert.clone(),
-                    client_key: key.clone(),
-                }),
-            root_cert: tls.ca_pem.clone(),
         };
         redis::Client::build_with_tls(info, certificates).map_err(invalid)
     }
@@ -135,7 +125,7 @@ impl Target {
 /// TCP keepalive, so that the kernel too notices a peer that vanished (the
 /// health check is what bounds detection; keepalive also keeps NAT and
 /// load-balancer entries of an idle connection alive).
-fn tcp_settings() -> redis::io::tcp::TcpSettings {
+pub(super) fn tcp_settings() -> redis::io::tcp::TcpSettings {
     let keepalive = socket2::TcpKeepalive::new()
         .with_time(std::time::Duration::from_secs(5))
         .with_interval(std::time::Duration::from_secs(2))
@@ -162,10 +152,6 @@ fn describe(info: &ConnectionInfo) -> String {
     }
 }
 
-/// Replaces the password in a URL's user-info with `***`.
-/// The URL with the password of its user info replaced by `***`. The user
-/// info ends at the *last* `@`, so that a password holding an unencoded
-/// `/`, `?`, `#` or `@` is still hidden whole.
 /// Redacted URLs, comma-separated.
 fn redact_all(urls: &[String]) -> String {
     urls.iter()
@@ -174,6 +160,9 @@ fn redact_all(urls: &[String]) -> String {
         .join(",")
 }
 
+/// The URL with the password of its user info replaced by `***`. The user
+/// info ends at the *last* `@`, so that a password holding an unencoded
+/// `/`, `?`, `#` or `@` is still hidden whole.
 fn redact_url(url: &str) -> String {
     let Some(scheme_end) = url.find("://") else {
         return url.to_owned();
