@@ -5,7 +5,11 @@
 # Markdown table with the ratio, and tears everything down.
 #
 #   bench/cluster.sh            # needs redis-server and redis-cli on PATH
+#   bench/cluster.sh --rate     # instead: the bare PUBLISH rate of one
+#                               # response-sized message to one subscriber,
+#                               # on one server and through a cluster node
 set -euo pipefail
+rate=${1:-}
 cd "$(dirname "$0")/.."
 cargo build -q --release -p state-signals --features cli
 bin=target/release/state-signals
@@ -30,6 +34,22 @@ for n in "${nodes[@]}"; do
   until redis-cli -p "${n#*:}" cluster info | grep -q cluster_state:ok; do sleep 0.1; done
 done
 seeds=$(printf 'redis://%s,' "${nodes[@]}"); seeds=${seeds%,}
+if [ "$rate" = --rate ]; then
+  # One answer as a responder publishes it (129 bytes); 50 publishers, each
+  # waiting for its reply (as responders do); the subscriber sits on another
+  # node of the cluster, so every message crosses the cluster bus.
+  payload='{"publisher_id":"9d5b1c2e-0000-4000-8000-000000000000","responder_id":"pod-123","ras":1,"message":null,"sample_no":-1,"tag":null}'
+  measure() { # publish port, subscribe port
+    redis-cli -p "$2" subscribe event-signal-response >/dev/null & local sub=$!
+    until [ "$(redis-cli -p "$2" pubsub numsub event-signal-response | tail -1)" = 1 ]; do sleep 0.05; done
+    redis-benchmark -p "$1" -n 200000 -c 50 -q PUBLISH event-signal-response "$payload" \
+      | tr '\r' '\n' | grep -o '[0-9.]* requests per second' | tail -1
+    kill "$sub"; wait "$sub" 2>/dev/null || true
+  }
+  echo "one server:              $(measure "$single" "$single")"
+  echo "cluster, across nodes:   $(measure "${nodes[0]#*:}" "${nodes[1]#*:}")"
+  exit 0
+fi
 echo "| responders | one server p50 | cluster p50 | cluster / server | server signals/s | cluster signals/s | lost (cluster) |"
 echo "| --- | --- | --- | --- | --- | --- | --- |"
 for k in 1 100 1000; do
