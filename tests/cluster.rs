@@ -262,7 +262,14 @@ async fn a_subscription_the_node_dropped_is_renewed_once_allowed_again() {
         "resetchannels",
         "&event-signal-pubsub",
         "&event-signal-response",
-        "+@all",
+        // The README's rules for a cluster.
+        "-@all",
+        "+hello",
+        "+ping",
+        "+publish",
+        "+subscribe",
+        "+cluster|slots",
+        "+client|info",
     ];
     // ACLs are per node in a cluster.
     for node in &cluster.nodes {

@@ -7,7 +7,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::sentinel::SentinelSet;
+use common::sentinel::{SentinelSet, Spec};
 use common::{spawn_answering, within};
 use futures_util::StreamExt;
 use state_signals::{
@@ -137,4 +137,89 @@ async fn a_tls_master_is_reached_through_the_sentinels() {
         format!("{exporter:?}").contains("via sentinels"),
         "{exporter:?}"
     );
+}
+
+#[tokio::test]
+async fn the_master_password_and_user_are_used_and_kept_secret() {
+    let set = SentinelSet::start_spec(Spec {
+        password: Some("s3cr#t/pw"),
+        down_after_ms: Some(60_000),
+        ..Spec::default()
+    })
+    .await;
+    // Without the master's password: refused at once (not retried until
+    // the connect timeout), as a typed authentication failure.
+    let refused = within(SignalResponder::builder().options(set.options()).connect())
+        .await
+        .unwrap_err();
+    assert!(refused.is_auth_failed(), "{refused}");
+
+    // An ACL user on the master (no failover happens in this test: the
+    // replica does not need it).
+    let master = server_on(&set, set.master_port().await);
+    let mut admin = {
+        let port = set.servers[master].port();
+        let url = format!("redis://:s3cr%23t%2Fpw@127.0.0.1:{port}");
+        let client = redis::Client::open(url).unwrap();
+        within(client.get_multiplexed_async_connection())
+            .await
+            .unwrap()
+    };
+    let mut setuser = redis::cmd("ACL");
+    setuser.arg(&["SETUSER", "app", "on", ">app#pw", "~*", "&*", "+@all"]);
+    within(setuser.query_async::<()>(&mut admin)).await.unwrap();
+
+    let wrong = set.options().master_user("app").master_password("nope");
+    let refused = within(SignalResponder::builder().options(wrong).connect())
+        .await
+        .unwrap_err();
+    assert!(refused.is_auth_failed(), "{refused}");
+    assert!(!refused.to_string().contains("nope"), "{refused}");
+
+    let options = set.options().master_user("app").master_password("app#pw");
+    assert!(!format!("{options:?}").contains("app#pw"), "{options:?}");
+    let exporter = session(options).await;
+    let report = within(exporter.publish_signal("start")).await.unwrap();
+    assert_eq!(report.code, ResultCode::AllSucceeded, "{report:?}");
+    assert!(!format!("{exporter:?}").contains("app#pw"), "{exporter:?}");
+    let mut clients = redis::cmd("CLIENT");
+    clients.arg("LIST");
+    let list: String = within(clients.query_async(&mut admin)).await.unwrap();
+    assert!(
+        list.contains("user=app"),
+        "logged in as the ACL user: {list}"
+    );
+}
+
+#[tokio::test]
+async fn a_half_open_path_to_the_master_is_detected_and_everyone_is_back() {
+    // No failover in this test: the master stays the master.
+    let set = SentinelSet::start_spec(Spec {
+        proxied: true,
+        down_after_ms: Some(60_000),
+        ..Spec::default()
+    })
+    .await;
+    let options = set
+        .options()
+        .health_check_interval(Duration::from_millis(300))
+        .command_timeout(Duration::from_millis(700));
+    let exporter = session(options).await;
+    let mut events = exporter.events();
+    let master = &set.servers[0];
+    let channels = Channels::default();
+    let signals = channels.signals();
+    master.wait_numsub(signals, 1).await;
+    // Every live connection through the proxy goes half-open: the master
+    // sees its clients go, the clients see nothing.
+    set.proxy.as_ref().expect("a proxy").blackhole();
+    master.wait_numsub_until(signals, |n| n == 0).await;
+    within(async {
+        while !matches!(events.next().await, Some(ExporterEvent::ConnectionLost)) {}
+        while !matches!(events.next().await, Some(ExporterEvent::Subscribed)) {}
+    })
+    .await;
+    master.wait_numsub(signals, 1).await;
+    let report = within(exporter.publish_signal("start")).await.unwrap();
+    assert_eq!(report.code, ResultCode::AllSucceeded, "{report:?}");
 }

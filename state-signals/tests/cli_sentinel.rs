@@ -3,7 +3,7 @@
 
 mod cli_support;
 
-use cli_support::common::sentinel::{SentinelSet, MASTER};
+use cli_support::common::sentinel::{SentinelSet, Spec, MASTER};
 use cli_support::common::within;
 use cli_support::{cli_at, wait, BIN};
 use state_signals::Channels;
@@ -60,4 +60,41 @@ async fn a_sentinel_without_a_master_name_is_a_usage_error() {
     .expect("run");
     assert_eq!(out.status.code(), Some(64), "EX_USAGE: {out:?}");
     assert!(String::from_utf8_lossy(&out.stderr).contains("--master-name"));
+}
+
+#[tokio::test]
+async fn the_master_password_comes_from_the_environment() {
+    let set = SentinelSet::start_spec(Spec {
+        password: Some("pw-@-secret"),
+        down_after_ms: Some(60_000),
+        ..Spec::default()
+    })
+    .await;
+    let run = |password: Option<&str>| {
+        let mut cmd = cli(
+            &set,
+            &["run", "--process", "bench", "--await", "0", "start"],
+        );
+        cmd.env_remove("REDIS_MASTER_PASSWORD");
+        if let Some(password) = password {
+            cmd.env("REDIS_MASTER_PASSWORD", password);
+        }
+        cmd.output()
+    };
+    let refused = within(run(None)).await.expect("run");
+    assert_eq!(refused.status.code(), Some(4), "{refused:?}");
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        stderr.contains("NOAUTH") || stderr.contains("auth"),
+        "{stderr}"
+    );
+    let wrong = within(run(Some("not-it"))).await.expect("run");
+    assert_eq!(wrong.status.code(), Some(4), "{wrong:?}");
+    assert!(!String::from_utf8_lossy(&wrong.stderr).contains("not-it"));
+    let ok = within(run(Some("pw-@-secret"))).await.expect("run");
+    assert!(ok.status.success(), "{ok:?}");
+    assert!(
+        String::from_utf8_lossy(&ok.stdout).contains(r#""code":0"#),
+        "{ok:?}"
+    );
 }

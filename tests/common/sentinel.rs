@@ -3,6 +3,7 @@
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+use super::proxy::Proxy;
 use super::tls::Pki;
 use super::{free_port, within, RedisServer};
 
@@ -11,8 +12,25 @@ pub const MASTER: &str = "mymaster";
 
 pub struct SentinelSet {
     pub servers: Vec<RedisServer>,
+    /// With [`Spec::proxied`]: the proxy in front of the master, the address
+    /// the Sentinels monitor and name.
+    pub proxy: Option<Proxy>,
     sentinels: Vec<(Child, u16)>,
     _dir: tempfile::TempDir,
+}
+
+/// What to start besides the defaults.
+#[derive(Default)]
+pub struct Spec<'a> {
+    /// TLS: see [`SentinelSet::start_with`].
+    pub pki: Option<&'a Pki>,
+    /// The master's and replica's `requirepass` (the Sentinels get it as
+    /// `auth-pass`).
+    pub password: Option<&'a str>,
+    /// The Sentinels monitor the master through a [`Proxy`].
+    pub proxied: bool,
+    /// `down-after-milliseconds` (default 1000).
+    pub down_after_ms: Option<u32>,
 }
 
 impl SentinelSet {
@@ -20,14 +38,30 @@ impl SentinelSet {
     /// master is down after 1 s), and waits until the Sentinels know the
     /// replica and each other.
     pub async fn start() -> Self {
-        Self::start_with(None).await
+        Self::start_spec(Spec::default()).await
     }
 
     /// With a PKI: the master and the replica serve (and replicate over)
     /// TLS on a port of their own, and the Sentinels monitor them over TLS,
     /// so the address they name is a TLS port. Clients ask the Sentinels on
     /// their plain ports.
+    #[allow(dead_code)]
     pub async fn start_with(pki: Option<&Pki>) -> Self {
+        Self::start_spec(Spec {
+            pki,
+            ..Spec::default()
+        })
+        .await
+    }
+
+    pub async fn start_spec(spec: Spec<'_>) -> Self {
+        let pki = spec.pki;
+        let auth: Vec<String> = match spec.password {
+            None => Vec::new(),
+            Some(pw) => ["--requirepass", pw, "--masterauth", pw]
+                .map(str::to_owned)
+                .to_vec(),
+        };
         let file = |name: &str| pki.map(|p| p.path(name).display().to_string());
         let tls_args = |port: u16| -> Vec<String> {
             match pki {
@@ -49,16 +83,25 @@ impl SentinelSet {
             }
         };
         let master_tls = free_port();
-        let args = tls_args(master_tls);
+        let mut args = tls_args(master_tls);
+        args.extend(auth.iter().cloned());
         let master =
             RedisServer::start_with(&args.iter().map(String::as_str).collect::<Vec<_>>()).await;
         let master_port = if pki.is_some() {
             master_tls
         } else {
             master.port()
-        }
-        .to_string();
+        };
+        // Replicas replicate from the master itself; the Sentinels (and so
+        // the clients) reach it through the proxy when there is one.
+        let proxy = match spec.proxied {
+            true => Some(Proxy::start(master_port).await),
+            false => None,
+        };
+        let monitored = proxy.as_ref().map_or(master_port, Proxy::port);
+        let master_port = master_port.to_string();
         let mut args = tls_args(free_port());
+        args.extend(auth.iter().cloned());
         args.extend([
             "--replicaof".into(),
             "127.0.0.1".into(),
@@ -75,6 +118,11 @@ impl SentinelSet {
                 file("ca.crt").unwrap_or_default()
             ),
         };
+        let auth_pass = spec
+            .password
+            .map(|pw| format!("sentinel auth-pass {MASTER} {pw}\n"))
+            .unwrap_or_default();
+        let down_after = spec.down_after_ms.unwrap_or(1000);
         let dir = tempfile::tempdir().expect("a temp dir");
         let mut sentinels = Vec::new();
         for n in 0..3 {
@@ -84,10 +132,10 @@ impl SentinelSet {
                 &config,
                 format!(
                     "port {port}\nbind 127.0.0.1\ndir {}\n\
-                     sentinel monitor {MASTER} 127.0.0.1 {master_port} 2\n\
-                     sentinel down-after-milliseconds {MASTER} 1000\n\
+                     sentinel monitor {MASTER} 127.0.0.1 {monitored} 2\n\
+                     sentinel down-after-milliseconds {MASTER} {down_after}\n\
                      sentinel failover-timeout {MASTER} 5000\n\
-                     sentinel parallel-syncs {MASTER} 1\n{tls_config}",
+                     sentinel parallel-syncs {MASTER} 1\n{auth_pass}{tls_config}",
                     dir.path().display()
                 ),
             )
@@ -105,6 +153,7 @@ impl SentinelSet {
         }
         let set = Self {
             servers: vec![master, replica],
+            proxy,
             sentinels,
             _dir: dir,
         };

@@ -30,6 +30,7 @@ enum Source {
     Sentinel {
         sentinels: Vec<String>,
         master: String,
+        credentials: super::target::Credentials,
         tls: super::options::Tls,
     },
 }
@@ -66,9 +67,14 @@ impl Link {
             source: {
                 install_crypto_provider();
                 match &options.target {
-                    super::Target::Sentinel { sentinels, master } => Source::Sentinel {
+                    super::Target::Sentinel {
+                        sentinels,
+                        master,
+                        credentials,
+                    } => Source::Sentinel {
                         sentinels: sentinels.clone(),
                         master: master.clone(),
+                        credentials: credentials.clone(),
                         tls: options.tls.clone(),
                     },
                     target => Source::Fixed(target.resp3_client(&options.tls)?),
@@ -142,6 +148,7 @@ impl Link {
             Source::Sentinel {
                 sentinels,
                 master,
+                credentials,
                 tls,
             } => {
                 let (host, port) =
@@ -150,7 +157,7 @@ impl Link {
                 tracing::debug!(%master, %host, port, "the sentinels name the master");
                 let url = super::sentinel::master_url(sentinels, tls, &host, port);
                 let client = super::Target::Url(url)
-                    .resp3_client(tls)
+                    .resp3_client_as(tls, credentials)
                     .map_err(|e| super::sentinel::unreachable(e.to_string()))?;
                 (client, true)
             }

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use super::Target;
+use super::target::{Credentials, Target};
 use crate::protocol::{Channels, DEFAULT_MAX_PAYLOAD};
 
 /// The default time to keep trying the first connection: 20 s, as in Python.
@@ -137,7 +137,10 @@ impl ConnectOptions {
     /// through failovers: every (re)connection asks the Sentinels (URLs,
     /// `redis://host:26379`) which server is the master now, so after a
     /// failover the next reconnection lands on the new master and renews
-    /// the subscriptions. TLS options apply to the master.
+    /// the subscriptions. TLS options apply to the master; credentials in
+    /// the Sentinel URLs log in to the Sentinels, and
+    /// [`master_password`](Self::master_password) /
+    /// [`master_user`](Self::master_user) to the master.
     pub fn sentinel<I, S>(sentinels: I, master: impl Into<String>) -> Self
     where
         I: IntoIterator<Item = S>,
@@ -146,7 +149,34 @@ impl ConnectOptions {
         Self::default().target(Target::Sentinel {
             sentinels: sentinels.into_iter().map(Into::into).collect(),
             master: master.into(),
+            credentials: Credentials::default(),
         })
+    }
+
+    /// For a [`sentinel`](Self::sentinel) target: the password to log in
+    /// to the master with (the master's `requirepass`, or the ACL user's
+    /// password with [`master_user`](Self::master_user)). It is kept out
+    /// of logs, errors and `Debug` like a URL's password. Other targets
+    /// carry credentials in their URL: on them this does nothing but log a
+    /// warning.
+    pub fn master_password(mut self, password: impl Into<String>) -> Self {
+        match &mut self.target {
+            Target::Sentinel { credentials, .. } => credentials.password = Some(password.into()),
+            _ => tracing::warn!("master_password has no effect: not a Sentinel target"),
+        }
+        self
+    }
+
+    /// For a [`sentinel`](Self::sentinel) target: the ACL user to log in to
+    /// the master as (with [`master_password`](Self::master_password)).
+    /// Other targets carry the user in their URL: on them this does
+    /// nothing but log a warning.
+    pub fn master_user(mut self, username: impl Into<String>) -> Self {
+        match &mut self.target {
+            Target::Sentinel { credentials, .. } => credentials.username = Some(username.into()),
+            _ => tracing::warn!("master_user has no effect: not a Sentinel target"),
+        }
+        self
     }
 
     /// `host:port`.

@@ -22,7 +22,16 @@ pub(crate) enum Target {
     Sentinel {
         sentinels: Vec<String>,
         master: String,
+        /// For the master (the Sentinel URLs carry their own).
+        credentials: Credentials,
     },
+}
+
+/// A user and password to log in with, apart from any URL.
+#[derive(Clone, Default)]
+pub(crate) struct Credentials {
+    pub(crate) username: Option<String>,
+    pub(crate) password: Option<String>,
 }
 
 impl Default for Target {
@@ -46,8 +55,20 @@ impl Target {
             Self::Client(client) => describe(client.get_connection_info()),
             Self::Memory(bus) => bus.name(),
             Self::Cluster(seeds) => format!("cluster {}", redact_all(seeds)),
-            Self::Sentinel { sentinels, master } => {
-                format!("master {master} via sentinels {}", redact_all(sentinels))
+            Self::Sentinel {
+                sentinels,
+                master,
+                credentials,
+            } => {
+                let user = match (&credentials.username, &credentials.password) {
+                    (Some(user), _) => format!("{user}@"),
+                    (None, Some(_)) => "***@".to_owned(),
+                    (None, None) => String::new(),
+                };
+                format!(
+                    "master {user}{master} via sentinels {}",
+                    redact_all(sentinels)
+                )
             }
         }
     }
@@ -57,10 +78,16 @@ impl Target {
         match self {
             Self::Url(url) => url_secrets(url),
             Self::HostPort(..) | Self::Memory(_) => Vec::new(),
-            Self::Cluster(urls)
-            | Self::Sentinel {
-                sentinels: urls, ..
-            } => urls.iter().flat_map(|s| url_secrets(s)).collect(),
+            Self::Cluster(urls) => urls.iter().flat_map(|s| url_secrets(s)).collect(),
+            Self::Sentinel {
+                sentinels,
+                credentials,
+                ..
+            } => sentinels
+                .iter()
+                .flat_map(|s| url_secrets(s))
+                .chain(credentials.password.clone())
+                .collect(),
             Self::Client(client) => client
                 .get_connection_info()
                 .redis_settings()
@@ -73,6 +100,16 @@ impl Target {
     /// A RESP3 client for this target (pushes need RESP3), with `tls`
     /// applied to a `rediss://` target.
     pub(crate) fn resp3_client(&self, tls: &Tls) -> Result<redis::Client> {
+        self.resp3_client_as(tls, &Credentials::default())
+    }
+
+    /// [`Target::resp3_client`], logging in with `credentials` where they
+    /// are set (instead of the target's own).
+    pub(crate) fn resp3_client_as(
+        &self,
+        tls: &Tls,
+        credentials: &Credentials,
+    ) -> Result<redis::Client> {
         let secrets = self.secrets();
         let invalid = |source: redis::RedisError| Error::InvalidTarget {
             target: self.redacted(),
@@ -91,10 +128,16 @@ impl Target {
                 ))))
             }
         };
-        let settings = info
+        let mut settings = info
             .redis_settings()
             .clone()
             .set_protocol(ProtocolVersion::RESP3);
+        if let Some(username) = &credentials.username {
+            settings = settings.set_username(username);
+        }
+        if let Some(password) = &credentials.password {
+            settings = settings.set_password(password);
+        }
         let mut info = info
             .set_redis_settings(settings)
             .set_tcp_settings(tcp_settings());

@@ -54,9 +54,22 @@ pub struct Cli {
     )]
     pub sentinel: Vec<String>,
 
-    /// The master name the Sentinels monitor (with --sentinel).
+    /// The master name the Sentinels monitor (with --sentinel). The
+    /// master's password is read from REDIS_MASTER_PASSWORD, never from
+    /// the command line.
     #[arg(long, global = true, env = "REDIS_MASTER_NAME", value_name = "NAME")]
     pub master_name: Option<String>,
+
+    /// The ACL user to log in to the master as (with --sentinel; its
+    /// password from REDIS_MASTER_PASSWORD).
+    #[arg(
+        long,
+        global = true,
+        env = "REDIS_MASTER_USER",
+        value_name = "USER",
+        requires = "sentinel"
+    )]
+    pub master_user: Option<String>,
 
     /// For rediss://: trust the CA certificates in this PEM file instead of
     /// the system's.

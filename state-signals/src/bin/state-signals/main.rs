@@ -107,7 +107,17 @@ fn connect_options(cli: &Cli) -> Result<state_signals::ConnectOptions, Failure> 
                     format!("redis://{s}")
                 }
             });
-            state_signals::ConnectOptions::sentinel(urls, master)
+            let mut options = state_signals::ConnectOptions::sentinel(urls, master);
+            if let Some(user) = &cli.master_user {
+                options = options.master_user(user);
+            }
+            if let Some(password) = std::env::var_os("REDIS_MASTER_PASSWORD") {
+                let password = password.into_string().map_err(|_| {
+                    Failure::new(exit::USAGE, "REDIS_MASTER_PASSWORD is not valid UTF-8")
+                })?;
+                options = options.master_password(password);
+            }
+            options
         }
         (_, None) => {
             return Err(Failure::new(
