@@ -305,3 +305,73 @@ async fn shutdown_ends_a_publish_in_flight_at_once() {
     assert!(report.missing.contains("silent"), "{report:?}");
     assert!(!exporter.is_initialized());
 }
+
+#[tokio::test]
+async fn answers_from_outside_the_set_are_reported_and_the_set_can_be_edited() {
+    let server = RedisServer::start().await;
+    let exporter = within(server.exporter("bench").connect()).await.unwrap();
+    within(exporter.initialize(EVENTS).expected_responders(["real"]))
+        .await
+        .unwrap();
+
+    // An outsider answers before the subscriber (one connection, in order):
+    // reported with its message, not counted.
+    let mut wire = server.raw_subscriber("event-signal-pubsub").await;
+    let publish = exporter.publish_signal("start");
+    let answers = async {
+        let signal = common::next_json(&mut wire).await;
+        let publisher = signal["publisher_id"].as_str().unwrap();
+        let rest = r#","sample_no":-1,"tag":"No tag specified""#;
+        let outsider = common::raw_answer(
+            "stranger",
+            publisher,
+            "start",
+            &format!(r#","ras":0,"message":"not mine"{rest}"#),
+        );
+        let real = common::raw_answer(
+            "real",
+            publisher,
+            "start",
+            &format!(r#","ras":1,"message":"done"{rest}"#),
+        );
+        let mut conn = server.connection().await;
+        for answer in [outsider, real] {
+            let mut cmd = redis::cmd("PUBLISH");
+            cmd.arg("event-signal-response").arg(answer);
+            within(cmd.query_async::<usize>(&mut conn)).await.unwrap();
+        }
+    };
+    let (report, ()) =
+        within(async { tokio::join!(std::future::IntoFuture::into_future(publish), answers) })
+            .await;
+    let report = report.unwrap();
+    assert_eq!(report.code, ResultCode::AllSucceeded, "{report:?}");
+    assert_eq!(
+        report.outsiders["stranger"].message.as_deref(),
+        Some("not mine")
+    );
+    assert!(!report.answers.contains_key("stranger"));
+    let messages: Vec<_> = report.messages().collect();
+    assert_eq!(messages, [("real", "done"), ("stranger", "not mine")]);
+
+    // A subscriber added by hand is waited for, and reported missing.
+    assert!(exporter.add_subscriber("ghost"));
+    assert!(!exporter.add_subscriber("ghost"));
+    let report = within(
+        exporter
+            .publish_signal("start")
+            .timeout(Duration::from_millis(300)),
+    )
+    .await
+    .unwrap();
+    assert_eq!(report.code, ResultCode::SomeMissing, "{report:?}");
+    assert!(report.missing.contains("ghost") && report.missing.contains("real"));
+    assert!(exporter.remove_subscriber("ghost"));
+    assert!(exporter.remove_subscriber("real"));
+    let report = within(exporter.publish_signal("start")).await.unwrap();
+    assert_eq!(
+        report.code,
+        ResultCode::AllSucceeded,
+        "nobody to wait for: {report:?}"
+    );
+}

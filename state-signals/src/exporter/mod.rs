@@ -206,6 +206,13 @@ impl SignalExporter {
         self.shared.lock().subscribers.iter().cloned().collect()
     }
 
+    /// Adds `responder_id` to the subscriber set, as if it had answered
+    /// `initialization` (publishes wait for it from now on); whether it was
+    /// new. Like `expected_responders`, for a responder whose id is known.
+    pub fn add_subscriber(&self, responder_id: impl Into<String>) -> bool {
+        self.shared.add_subscriber(responder_id.into())
+    }
+
     /// Removes `responder_id` from the subscriber set (a subscriber known to
     /// be gone, so that publishes stop waiting for it); whether it was in
     /// it. It joins again if it answers `initialization` again.

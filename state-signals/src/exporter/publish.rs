@@ -137,6 +137,7 @@ impl SignalExporter {
                         tag: signal.tag.clone(),
                         waiting,
                         answers: BTreeMap::new(),
+                        outsiders: BTreeMap::new(),
                         done: Some(done_tx),
                     });
                 }
@@ -170,10 +171,13 @@ impl SignalExporter {
             }
         }
         let round = round.take();
-        let (answers, missing) = round.map(|r| (r.answers, r.waiting)).unwrap_or_default();
+        let (answers, missing, outsiders) = round
+            .map(|r| (r.answers, r.waiting, r.outsiders))
+            .unwrap_or_default();
         let evicted = self.shared.tally(answers.keys().cloned(), &missing);
         let mut report = PublishReport::new(event, answers, missing, receivers, started.elapsed());
         report.evicted = evicted;
+        report.outsiders = outsiders;
         tracing::info!(event = %report.event, code = report.code.code(), elapsed = ?report.elapsed, "publish complete");
         Ok(report)
     }

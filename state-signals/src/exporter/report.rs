@@ -54,6 +54,10 @@ pub struct PublishReport {
     /// [`SignalExporterBuilder::evict_after`](crate::SignalExporterBuilder::evict_after));
     /// they are in `missing` too.
     pub evicted: BTreeSet<String>,
+    /// Answers from responders outside the subscriber set, by responder id:
+    /// not counted in `code` (they were not waited for), kept for who they
+    /// are and their messages, as the Python package returns them.
+    pub outsiders: BTreeMap<String, Answer>,
     /// How many clients received the signal, as `PUBLISH` counted them.
     pub receivers: usize,
     /// From the call to the complete report.
@@ -81,6 +85,7 @@ impl PublishReport {
             answers,
             missing,
             evicted: BTreeSet::new(),
+            outsiders: BTreeMap::new(),
             receivers,
             elapsed,
         }
@@ -107,11 +112,13 @@ impl PublishReport {
             .map(|(id, _)| id.as_str())
     }
 
-    /// The messages that came with the answers, by responder id (the Python
-    /// package's second return value).
+    /// The messages that came with the answers, by responder id — the
+    /// subscribers' and then the [`outsiders`](Self::outsiders)' (the
+    /// Python package's second return value).
     pub fn messages(&self) -> impl Iterator<Item = (&str, &str)> {
         self.answers
             .iter()
+            .chain(&self.outsiders)
             .filter_map(|(id, a)| Some((id.as_str(), a.message.as_deref()?)))
     }
 }

@@ -48,6 +48,8 @@ pub(crate) struct Round {
     /// Subscribers that have not answered yet; with `answers`, the whole set.
     pub(crate) waiting: BTreeSet<String>,
     pub(crate) answers: BTreeMap<String, Answer>,
+    /// Answers from responders outside the subscriber set (the first of each).
+    pub(crate) outsiders: BTreeMap<String, Answer>,
     /// Fired when `waiting` becomes empty.
     pub(crate) done: Option<oneshot::Sender<()>>,
 }
@@ -117,6 +119,14 @@ impl Shared {
         if let Some(done) = state.round.as_mut().and_then(|round| round.done.take()) {
             let _ = done.send(());
         }
+    }
+
+    /// Adds a subscriber; whether it was new.
+    pub(crate) fn add_subscriber(&self, responder_id: String) -> bool {
+        let mut state = self.lock();
+        let new = !state.subscribers.contains(&responder_id);
+        self.add_locked(&mut state, [responder_id]);
+        new
     }
 
     /// Removes a subscriber; whether it was one.
@@ -238,7 +248,11 @@ impl Shared {
         } else if round.answers.contains_key(&id) {
             tracing::warn!(responder_id = %Escaped(&id), event = %Escaped(&round.event), "two answers from one responder id to one signal: do two responders share this id? The first was counted");
         } else {
-            tracing::warn!(responder_id = %Escaped(&id), event = %Escaped(&round.event), %ras, "answer from a responder that is not a subscriber; ignored");
+            tracing::warn!(responder_id = %Escaped(&id), event = %Escaped(&round.event), %ras, "answer from a responder that is not a subscriber; not counted");
+            round.outsiders.entry(id).or_insert(Answer {
+                ras,
+                message: response.message,
+            });
         }
     }
 }
