@@ -1,0 +1,441 @@
+//! The native core of the `state_signals_rs` Python module: an exporter and
+//! a responder of the `state-signals` Rust library, driven from Python.
+//!
+//! The Python side (`python/state_signals_rs/__init__.py`) gives them the
+//! `state-signals` 1.0.1 API; this side owns the connections and the waits.
+//! Every wait releases the GIL and wakes every [`SLICE`] to let Python
+//! handle signals (Ctrl-C). Objects and the tokio runtime belong to the
+//! process that made them: see the `runtime` module.
+
+// The methods mirror the Python API's keyword arguments one for one.
+#![allow(clippy::too_many_arguments)]
+
+use std::future::Future;
+use std::sync::{Mutex, PoisonError};
+use std::time::Duration;
+
+use pyo3::exceptions::{PyConnectionError, PyRuntimeError, PyValueError};
+use pyo3::prelude::*;
+use state_signals::{
+    ConnectOptions, Error, Reply, ResultCode, Signal, SignalExporter, SignalResponder, Signals,
+};
+
+mod runtime;
+
+/// How long a wait runs without the GIL before Python checks for signals.
+const SLICE: Duration = Duration::from_millis(50);
+
+/// Runs `fut` to completion on this process's runtime without the GIL,
+/// raising `KeyboardInterrupt` (or whatever a signal handler raises) as soon
+/// as Python has a pending signal.
+fn wait<F>(py: Python<'_>, fut: F) -> PyResult<F::Output>
+where
+    F: Future + Send,
+    F::Output: Send,
+{
+    let rt = runtime::get()?;
+    // The future is dropped (on Ctrl-C) inside the runtime's context.
+    let _context = rt.enter();
+    let mut fut = Box::pin(fut);
+    loop {
+        let step = py.detach(|| rt.block_on(async { tokio::time::timeout(SLICE, &mut fut).await }));
+        match step {
+            Ok(output) => return Ok(output),
+            Err(_) => py.check_signals()?,
+        }
+    }
+}
+
+/// A library error as the Python exception the package would raise.
+fn to_py(error: Error) -> PyErr {
+    match &error {
+        Error::Connect { .. } => PyConnectionError::new_err(error.to_string()),
+        Error::Redis { .. } | Error::CommandTimeout { .. } => {
+            PyConnectionError::new_err(error.to_string())
+        }
+        Error::IllegalEvent { .. } | Error::ReservedEvent { .. } => {
+            PyValueError::new_err(error.to_string())
+        }
+        _ => PyRuntimeError::new_err(error.to_string()),
+    }
+}
+
+/// Connect options for `url`: `conn_timeout` seconds of retries (negative:
+/// forever), TLS material for `rediss://`.
+fn options(
+    url: String,
+    conn_timeout: f64,
+    ca_pem: Option<Vec<u8>>,
+    client_pem: Option<(Vec<u8>, Vec<u8>)>,
+    insecure: bool,
+) -> ConnectOptions {
+    let mut options = ConnectOptions::url(url);
+    options = if conn_timeout < 0.0 {
+        options.no_connect_timeout()
+    } else {
+        options.connect_timeout(Duration::from_secs_f64(conn_timeout))
+    };
+    if let Some(ca) = ca_pem {
+        options = options.tls_ca_pem(ca);
+    }
+    if let Some((cert, key)) = client_pem {
+        options = options.tls_client_pem(cert, key);
+    }
+    if insecure {
+        options = options.danger_accept_invalid_certs();
+    }
+    options
+}
+
+/// A timeout in seconds; `None` or negative: none.
+fn timeout(seconds: Option<f64>) -> Option<Duration> {
+    seconds.filter(|s| *s >= 0.0).map(Duration::from_secs_f64)
+}
+
+/// An exporter (see `SignalExporter` on the Python side).
+#[pyclass(module = "state_signals_rs._native")]
+struct Exporter {
+    owner: runtime::Owner,
+    inner: Option<SignalExporter>,
+}
+
+impl Exporter {
+    fn get(&self) -> PyResult<&SignalExporter> {
+        self.owner.check("SignalExporter")?;
+        self.inner
+            .as_ref()
+            .ok_or_else(|| PyRuntimeError::new_err("the exporter is closed"))
+    }
+}
+
+#[pymethods]
+impl Exporter {
+    /// Connects (retrying for `conn_timeout` seconds; negative: forever).
+    #[new]
+    #[pyo3(signature = (process_name, url, runner_host=None, conn_timeout=20.0, ca_pem=None, client_pem=None, insecure=false))]
+    fn new(
+        py: Python<'_>,
+        process_name: String,
+        url: String,
+        runner_host: Option<String>,
+        conn_timeout: f64,
+        ca_pem: Option<Vec<u8>>,
+        client_pem: Option<(Vec<u8>, Vec<u8>)>,
+        insecure: bool,
+    ) -> PyResult<Self> {
+        let mut builder = SignalExporter::builder(process_name).options(options(
+            url,
+            conn_timeout,
+            ca_pem,
+            client_pem,
+            insecure,
+        ));
+        if let Some(host) = runner_host {
+            builder = builder.runner_host(host);
+        }
+        let exporter = wait(py, builder.connect())?.map_err(to_py)?;
+        Ok(Self {
+            owner: runtime::Owner::new(),
+            inner: Some(exporter),
+        })
+    }
+
+    /// `<process_name>-<uuid4>`.
+    #[getter]
+    fn pub_id(&self) -> PyResult<String> {
+        Ok(self.get()?.publisher_id().to_owned())
+    }
+
+    /// The host named in every signal.
+    #[getter]
+    fn runner_host(&self) -> PyResult<String> {
+        Ok(self.get()?.runner_host().to_owned())
+    }
+
+    /// Whether `initialize` was called and `shutdown` was not.
+    fn is_initialized(&self) -> PyResult<bool> {
+        Ok(self.get()?.is_initialized())
+    }
+
+    /// The subscriber set, sorted.
+    fn subscribers(&self) -> PyResult<Vec<String>> {
+        Ok(self.get()?.subscribers())
+    }
+
+    /// Adds a subscriber; whether it was new.
+    fn add_subscriber(&self, responder_id: String) -> PyResult<bool> {
+        Ok(self.get()?.add_subscriber(responder_id))
+    }
+
+    /// Removes a subscriber; whether it was one.
+    fn remove_subscriber(&self, responder_id: &str) -> PyResult<bool> {
+        Ok(self.get()?.remove_subscriber(responder_id))
+    }
+
+    /// Subscribes to answers and publishes `initialization`.
+    #[pyo3(signature = (legal_events, tag=None, expected=None))]
+    fn initialize(
+        &self,
+        py: Python<'_>,
+        legal_events: Vec<String>,
+        tag: Option<String>,
+        expected: Option<Vec<String>>,
+    ) -> PyResult<()> {
+        let exporter = self.get()?;
+        let mut init = exporter.initialize(legal_events);
+        if let Some(tag) = tag {
+            init = init.tag(tag);
+        }
+        if let Some(expected) = expected {
+            init = init.expected_responders(expected);
+        }
+        wait(py, std::future::IntoFuture::into_future(init))?.map_err(to_py)
+    }
+
+    /// `initialize`, then waits for `count` subscribers: 0 when they came,
+    /// 1 on timeout (seconds; `None` or negative: none).
+    #[pyo3(signature = (count, legal_events, tag=None, expected=None, timeout_s=None, periodic=false))]
+    fn initialize_and_wait(
+        &self,
+        py: Python<'_>,
+        count: usize,
+        legal_events: Vec<String>,
+        tag: Option<String>,
+        expected: Option<Vec<String>>,
+        timeout_s: Option<f64>,
+        periodic: bool,
+    ) -> PyResult<i32> {
+        let exporter = self.get()?;
+        let mut init = exporter
+            .initialize_and_wait(count, legal_events)
+            .periodic(periodic);
+        init = match timeout(timeout_s) {
+            Some(limit) => init.timeout(limit),
+            None => init.no_timeout(),
+        };
+        if let Some(tag) = tag {
+            init = init.tag(tag);
+        }
+        if let Some(expected) = expected {
+            init = init.expected_responders(expected);
+        }
+        match wait(py, std::future::IntoFuture::into_future(init))? {
+            Ok(()) => Ok(0),
+            Err(Error::SubscribersTimeout { .. }) => Ok(1),
+            Err(error) => Err(to_py(error)),
+        }
+    }
+
+    /// Publishes `event` and waits for the subscribers' answers (timeout in
+    /// seconds; `None` or negative: none). Returns the result code, the
+    /// messages by responder id (subscribers' and others'), and the
+    /// responders that failed and that are missing.
+    #[pyo3(signature = (event, sample=-1, tag=None, metadata_json=None, timeout_s=None))]
+    #[allow(clippy::type_complexity)]
+    fn publish(
+        &self,
+        py: Python<'_>,
+        event: String,
+        sample: i64,
+        tag: Option<String>,
+        metadata_json: Option<String>,
+        timeout_s: Option<f64>,
+    ) -> PyResult<(i32, Vec<(String, String)>, Vec<String>, Vec<String>)> {
+        let exporter = self.get()?;
+        let mut publish = exporter.publish_signal(event).sample(sample);
+        if let Some(tag) = tag {
+            publish = publish.tag(tag);
+        }
+        if let Some(json) = metadata_json {
+            let value: serde_json::Value = serde_json::from_str(&json)
+                .map_err(|e| PyValueError::new_err(format!("metadata: {e}")))?;
+            publish = publish.metadata_value(value);
+        }
+        publish = match timeout(timeout_s) {
+            Some(limit) => publish.timeout(limit),
+            None => publish.no_timeout(),
+        };
+        let report = wait(py, std::future::IntoFuture::into_future(publish))?.map_err(to_py)?;
+        let code = match report.code {
+            ResultCode::AllSucceeded => 0,
+            ResultCode::SomeFailed => 1,
+            _ => 2,
+        };
+        let messages = report
+            .messages()
+            .map(|(id, m)| (id.to_owned(), m.to_owned()))
+            .collect();
+        let failed = report.failed().map(|(id, _)| id.to_owned()).collect();
+        let missing = report.missing.iter().cloned().collect();
+        Ok((code, messages, failed, missing))
+    }
+
+    /// Stops accepting subscribers, clears the set, publishes `shutdown`.
+    #[pyo3(signature = (tag=None))]
+    fn shutdown(&self, py: Python<'_>, tag: Option<String>) -> PyResult<()> {
+        let exporter = self.get()?;
+        let mut shutdown = exporter.shutdown();
+        if let Some(tag) = tag {
+            shutdown = shutdown.tag(tag);
+        }
+        wait(py, std::future::IntoFuture::into_future(shutdown))?.map_err(to_py)
+    }
+}
+
+impl Drop for Exporter {
+    fn drop(&mut self) {
+        self.owner.release(self.inner.take());
+    }
+}
+
+/// A responder (see `SignalResponder` on the Python side).
+#[pyclass(module = "state_signals_rs._native")]
+struct Responder {
+    owner: runtime::Owner,
+    inner: Option<(state_signals::ResponderHandle, Mutex<Signals>)>,
+}
+
+impl Responder {
+    fn get(&self) -> PyResult<&(state_signals::ResponderHandle, Mutex<Signals>)> {
+        self.owner.check("SignalResponder")?;
+        self.inner
+            .as_ref()
+            .ok_or_else(|| PyRuntimeError::new_err("the responder is closed"))
+    }
+}
+
+/// A signal as a tuple: publisher id, process name, event, runner host,
+/// sample number, tag, metadata as JSON (or `None`).
+type SignalTuple = (String, String, String, String, i64, String, Option<String>);
+
+#[pymethods]
+impl Responder {
+    /// Connects and subscribes (retrying for `conn_timeout` seconds;
+    /// negative: forever).
+    #[new]
+    #[pyo3(signature = (url, name=None, responder_id=None, conn_timeout=20.0, ca_pem=None, client_pem=None, insecure=false))]
+    fn new(
+        py: Python<'_>,
+        url: String,
+        name: Option<String>,
+        responder_id: Option<String>,
+        conn_timeout: f64,
+        ca_pem: Option<Vec<u8>>,
+        client_pem: Option<(Vec<u8>, Vec<u8>)>,
+        insecure: bool,
+    ) -> PyResult<Self> {
+        let mut builder = SignalResponder::builder().options(options(
+            url,
+            conn_timeout,
+            ca_pem,
+            client_pem,
+            insecure,
+        ));
+        if let Some(name) = name {
+            builder = builder.name(name);
+        }
+        if let Some(id) = responder_id {
+            builder = builder.responder_id(id);
+        }
+        let responder = wait(py, builder.connect())?.map_err(to_py)?;
+        let (handle, signals) = responder.split();
+        Ok(Self {
+            owner: runtime::Owner::new(),
+            inner: Some((handle, Mutex::new(signals))),
+        })
+    }
+
+    /// This responder's id.
+    #[getter]
+    fn responder_id(&self) -> PyResult<String> {
+        Ok(self.get()?.0.responder_id().to_owned())
+    }
+
+    /// The next signal that passes the locks; `None` once the responder
+    /// ended. Waits without the GIL; Ctrl-C interrupts it.
+    fn next_signal(&self, py: Python<'_>) -> PyResult<Option<SignalTuple>> {
+        let (_, signals) = self.get()?;
+        let mut signals = signals.lock().unwrap_or_else(PoisonError::into_inner);
+        let signal: Option<Signal> = wait(py, signals.recv())?;
+        Ok(signal.map(|s| {
+            let metadata = s.metadata.map(|m| serde_json::Value::Object(m).to_string());
+            (
+                s.publisher_id,
+                s.process_name,
+                s.event,
+                s.runner_host,
+                s.sample_no,
+                s.tag,
+                metadata,
+            )
+        }))
+    }
+
+    /// Publishes a response (without `ras` when `ras` is `None`). With
+    /// `sample_no` and `tag` (an answer made from a signal) they are sent
+    /// too, so that a late answer is never counted for a later signal.
+    #[pyo3(signature = (publisher_id, event, ras=None, message=None, sample_no=None, tag=None))]
+    fn respond(
+        &self,
+        py: Python<'_>,
+        publisher_id: String,
+        event: String,
+        ras: Option<i64>,
+        message: Option<String>,
+        sample_no: Option<i64>,
+        tag: Option<String>,
+    ) -> PyResult<()> {
+        let (handle, _) = self.get()?;
+        let mut reply = match ras {
+            Some(ras) => Reply::from(state_signals::Ras::new(ras)),
+            None => Reply::ack(),
+        };
+        if let Some(message) = message {
+            reply = reply.with_message(message);
+        }
+        let sent = match (sample_no, tag) {
+            (Some(sample_no), Some(tag)) => {
+                let signal: Signal = serde_json::from_value(serde_json::json!({
+                    "publisher_id": publisher_id, "process_name": "", "event": event,
+                    "runner_host": "", "sample_no": sample_no, "tag": tag,
+                }))
+                .map_err(|e| PyValueError::new_err(e.to_string()))?;
+                wait(py, handle.respond_to(&signal, reply))?
+            }
+            _ => wait(py, handle.respond(&publisher_id, &event, reply))?,
+        };
+        sent.map_err(to_py)
+    }
+
+    /// Only yields signals from this publisher.
+    fn lock_id(&self, publisher_id: &str) -> PyResult<()> {
+        self.get()?.0.lock_id(publisher_id);
+        Ok(())
+    }
+
+    /// Only yields signals with this tag.
+    fn lock_tag(&self, tag: &str) -> PyResult<()> {
+        self.get()?.0.lock_tag(tag);
+        Ok(())
+    }
+
+    /// Releases both locks.
+    fn unlock(&self) -> PyResult<()> {
+        self.get()?.0.unlock();
+        Ok(())
+    }
+}
+
+impl Drop for Responder {
+    fn drop(&mut self) {
+        self.owner.release(self.inner.take());
+    }
+}
+
+/// The native module `state_signals_rs._native`.
+#[pymodule]
+fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<Exporter>()?;
+    m.add_class::<Responder>()?;
+    Ok(())
+}
