@@ -3,7 +3,7 @@
 //!
 //! The Python side (`python/state_signals_rs/__init__.py`) gives them the
 //! `state-signals` 1.0.1 API; this side owns the connections and the waits.
-//! Every wait releases the GIL and wakes every [`SLICE`] to let Python
+//! Every wait releases the GIL and wakes every 50 ms to let Python
 //! handle signals (Ctrl-C). Objects and the tokio runtime belong to the
 //! process that made them: see the `runtime` module.
 
