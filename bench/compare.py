@@ -5,6 +5,8 @@ server of its own, and prints one Markdown table with the ratios.
 
     python3 bench/compare.py            # everything, ~2 minutes
     python3 bench/compare.py --quick    # without the 10,000-responder run
+    python3 bench/compare.py --module   # only the Python table: the package,
+                                        # the drop-in module, the library
 
 It builds the release binary, creates the interop tests' venv (.venv with
 state-signals==1.0.1) if missing, and starts `redis-server --maxclients 20000`
@@ -39,6 +41,12 @@ def setup():
         sh(sys.executable, "-m", "venv", os.path.join(ROOT, ".venv"))
         sh(VENV_PY, "-m", "pip", "install", "--quiet", "state-signals==1.0.1")
         open(marker, "w").close()
+    # The drop-in module, release build, into the venv.
+    env = dict(os.environ, VIRTUAL_ENV=os.path.join(ROOT, ".venv"),
+               CARGO_TARGET_DIR=os.path.join(ROOT, "target", "python-release"))
+    sh(VENV_PY, "-m", "pip", "install", "--quiet", "maturin>=1.7,<2")
+    sh(os.path.join(ROOT, ".venv", "bin", "maturin"), "develop", "--release", "--quiet",
+       cwd=os.path.join(ROOT, "state-signals-py"), env=env)
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
@@ -71,10 +79,59 @@ def rust(port, k, n, processes=0, warmup=10):
     return json.loads(out.strip().splitlines()[-1])
 
 
-def python(port, k, n):
-    out = subprocess.run([VENV_PY, PY_BENCH, "exporter", str(port), str(k), str(n)],
+def python(port, k, n, module="state_signals"):
+    out = subprocess.run([VENV_PY, PY_BENCH, "exporter", str(port), str(k), str(n), "--module", module],
                          check=True, capture_output=True, text=True, timeout=600).stdout
     return json.loads(out.strip().splitlines()[-1])
+
+
+def ctrl_c_ms(port, module="state_signals_rs", runs=5):
+    """Median time from SIGINT to the KeyboardInterrupt of a waiting listen()."""
+    import signal
+    delays = []
+    for _ in range(runs):
+        proc = subprocess.Popen([VENV_PY, PY_BENCH, "ctrl-c", str(port), "--module", module],
+                                stdout=subprocess.PIPE, text=True)
+        proc.stdout.readline()
+        time.sleep(0.3)  # let it settle into its wait
+        sent = time.time()
+        proc.send_signal(signal.SIGINT)
+        caught = float(proc.stdout.readline())
+        proc.wait(timeout=10)
+        delays.append((caught - sent) * 1e3)
+    return sorted(delays)[len(delays) // 2]
+
+
+def module_table(port):
+    """The package, the drop-in module and the library, side by side."""
+    py1, rs1, lib1 = python(port, 1, 30), python(port, 1, 300, "state_signals_rs"), rust(port, 1, 300)
+    py100, rs100 = python(port, 100, 10), python(port, 100, 50, "state_signals_rs")
+    lib100 = rust(port, 100, 50)
+    ctrl_c = ctrl_c_ms(port)
+    rows = [
+        ("publish round trip, 1 responder, p50", fmt_us(py1["round_trip"]["p50_us"]),
+         fmt_us(rs1["round_trip"]["p50_us"]), fmt_us(lib1["library"]["round_trip"]["p50_us"])),
+        ("publish round trip, 100 responders, p50", fmt_us(py100["round_trip"]["p50_us"]),
+         fmt_us(rs100["round_trip"]["p50_us"]), fmt_us(lib100["library"]["round_trip"]["p50_us"])),
+        ("`initialize_and_wait(1)`", f"{py1['init_wait_ms']:.1f} ms", f"{rs1['init_wait_ms']:.2f} ms",
+         f"{lib1['library']['init_wait_ms']:.2f} ms"),
+        ("`initialize_and_wait(100)`", f"{py100['init_wait_ms']:.1f} ms", f"{rs100['init_wait_ms']:.2f} ms",
+         f"{lib100['library']['init_wait_ms']:.2f} ms"),
+        ("exporter CPU while initialized and idle (ms per s)", f"{py1['idle_cpu_ms_per_s']:.0f}",
+         f"{rs1['idle_cpu_ms_per_s']:.1f}", f"{lib1['library']['idle_cpu_ms_per_s']:.1f}"),
+        ("exporter CPU while a publish waits (ms per s)", f"{py1['waiting_cpu_ms_per_s']:.0f}",
+         f"{rs1['waiting_cpu_ms_per_s']:.1f}", "–"),
+        ("Ctrl-C during `listen()`: SIGINT to KeyboardInterrupt, median of 5", "–", f"{ctrl_c:.0f} ms", "–"),
+    ]
+    print(f"Measured {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC on {platform.node()}: "
+          f"{os.cpu_count()} cores, Redis on loopback, release builds; responders are threads of the "
+          "exporter's process (the library's: tasks).\n")
+    print("| scenario | Python 1.0.1 | state_signals_rs | Rust library |")
+    print("| --- | --- | --- | --- |")
+    for r in rows:
+        print("| " + " | ".join(r) + " |")
+    print(f"\nRaw: package k=1 `{json.dumps(py1)}`, module k=1 `{json.dumps(rs1)}`, "
+          f"package k=100 `{json.dumps(py100)}`, module k=100 `{json.dumps(rs100)}`")
 
 
 def python_idle_responder_rss_kib(port):
@@ -97,6 +154,12 @@ def main():
     quick = "--quick" in sys.argv
     setup()
     redis_proc, port = start_redis()
+    if "--module" in sys.argv:
+        try:
+            module_table(port)
+        finally:
+            redis_proc.kill()
+        return
     try:
         # Interleaved: each scenario runs Python, then floor and library (one `bench --floor` run).
         py1 = python(port, 1, 30)

@@ -4,6 +4,11 @@ Run by bench/compare.py with the interop tests' venv:
 
   python_bench.py exporter PORT K N [--external]   # JSON figures on stdout
   python_bench.py responder PORT                   # one responder; prints "ready"
+  python_bench.py ctrl-c PORT                      # a responder waiting in listen();
+                                                   # prints the time.time() of its KeyboardInterrupt
+
+--module state_signals_rs runs any mode with the drop-in module instead of
+the package (same code: the module's API is the package's).
 
 `exporter` starts K responder threads (each with its own Redis connection),
 unless --external says K responders already run elsewhere, then times
@@ -16,7 +21,10 @@ import threading
 import time
 
 import redis
-from state_signals import SignalExporter, SignalResponder
+
+MODULE = sys.argv[sys.argv.index("--module") + 1] if "--module" in sys.argv else "state_signals"
+_module = __import__(MODULE)
+SignalExporter, SignalResponder = _module.SignalExporter, _module.SignalResponder
 
 
 def serve(responder):
@@ -58,6 +66,12 @@ def exporter(port, k, n, external):
     cpu = time.process_time()
     time.sleep(1)
     idle_cpu = time.process_time() - cpu
+    # CPU while a publish waits: a subscriber that never answers, 1 s timeout.
+    exp.subs.add("never-answers")
+    cpu = time.process_time()
+    exp.publish_signal("bench", sample=10**6, timeout=1)
+    waiting_cpu = time.process_time() - cpu
+    exp.subs.discard("never-answers")
     for i in range(2):
         exp.publish_signal("bench", sample=i + 1, timeout=10)
     samples, lost = [], 0
@@ -83,6 +97,7 @@ def exporter(port, k, n, external):
         "init_wait_ms": round(init_wait * 1e3, 2),
         "cpu_per_signal_us": us(cpu_used / n),
         "idle_cpu_ms_per_s": round(idle_cpu * 1e3, 1),
+        "waiting_cpu_ms_per_s": round(waiting_cpu * 1e3, 1),
         "lost_publishes": lost,
     }), flush=True)
     os._exit(0)  # responder threads block in listen()
@@ -94,9 +109,22 @@ def responder(port):
     serve(r)
 
 
+def ctrl_c(port):
+    r = SignalResponder(redis_host="127.0.0.1", redis_port=port, log_level="ERROR")
+    print("ready", flush=True)
+    try:
+        for _ in r.listen():
+            pass
+    except KeyboardInterrupt:
+        print(time.time(), flush=True)
+        os._exit(0)
+
+
 if __name__ == "__main__":
     mode, port = sys.argv[1], int(sys.argv[2])
     if mode == "exporter":
         exporter(port, int(sys.argv[3]), int(sys.argv[4]), "--external" in sys.argv)
+    elif mode == "ctrl-c":
+        ctrl_c(port)
     else:
         responder(port)

@@ -25,9 +25,10 @@ mod runtime;
 /// How long a wait runs without the GIL before Python checks for signals.
 const SLICE: Duration = Duration::from_millis(50);
 
-/// Runs `fut` to completion on this process's runtime without the GIL,
-/// raising `KeyboardInterrupt` (or whatever a signal handler raises) as soon
-/// as Python has a pending signal.
+/// Runs `fut` to completion on this process's runtime without the GIL. On
+/// the main thread (the only one Python delivers signals to) it wakes every
+/// [`SLICE`] and raises `KeyboardInterrupt` (or whatever a signal handler
+/// raises) as soon as a signal is pending; other threads just wait.
 fn wait<F>(py: Python<'_>, fut: F) -> PyResult<F::Output>
 where
     F: Future + Send,
@@ -36,6 +37,9 @@ where
     let rt = runtime::get()?;
     // The future is dropped (on Ctrl-C) inside the runtime's context.
     let _context = rt.enter();
+    if !on_main_thread(py)? {
+        return Ok(py.detach(|| rt.block_on(fut)));
+    }
     let mut fut = Box::pin(fut);
     loop {
         let step = py.detach(|| rt.block_on(async { tokio::time::timeout(SLICE, &mut fut).await }));
@@ -44,6 +48,14 @@ where
             Err(_) => py.check_signals()?,
         }
     }
+}
+
+/// Whether this is Python's main thread.
+fn on_main_thread(py: Python<'_>) -> PyResult<bool> {
+    let threading = py.import("threading")?;
+    let main = threading.call_method0("main_thread")?;
+    let current = threading.call_method0("current_thread")?;
+    Ok(main.is(&current))
 }
 
 /// A library error as the Python exception the package would raise.
