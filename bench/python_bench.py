@@ -111,8 +111,8 @@ def responder(port):
 
 def ctrl_c(port):
     r = SignalResponder(redis_host="127.0.0.1", redis_port=port, log_level="ERROR")
-    print("ready", flush=True)
     try:
+        print("ready", flush=True)
         for _ in r.listen():
             pass
     except KeyboardInterrupt:

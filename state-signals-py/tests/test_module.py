@@ -265,8 +265,8 @@ def test_ctrl_c_interrupts_a_wait(redis_port):
         f"""
         import sys, state_signals_rs
         responder = state_signals_rs.SignalResponder(redis_port={redis_port}, log_level="WARNING")
-        print("listening", flush=True)
         try:
+            print("listening", flush=True)
             for _ in responder.listen():
                 pass
         except KeyboardInterrupt:
