@@ -109,6 +109,10 @@ impl SentinelSet {
         ]);
         let replica =
             RedisServer::start_with(&args.iter().map(String::as_str).collect::<Vec<_>>()).await;
+        // Sentinels learn replicas from the master's INFO, which they ask
+        // for at once and then every 10 s: start them once the replica is
+        // linked, so that their first INFO lists it.
+        wait_replica_linked(master.port(), spec.password).await;
         let tls_config = match pki {
             None => String::new(),
             Some(_) => format!(
@@ -205,7 +209,10 @@ impl SentinelSet {
     /// Every Sentinel knows the replica and the two other Sentinels.
     pub async fn wait_ready(&self) {
         for n in 0..self.sentinels.len() {
-            within(async {
+            // Sentinels greet each other every 2 s and re-read INFO every
+            // 10 s: on a loaded machine this takes longer than the tests'
+            // usual limit.
+            tokio::time::timeout(Duration::from_secs(60), async {
                 loop {
                     let replicas = self.master_field(n, "num-slaves").await;
                     let others = self.master_field(n, "num-other-sentinels").await;
@@ -215,7 +222,8 @@ impl SentinelSet {
                     tokio::time::sleep(Duration::from_millis(100)).await;
                 }
             })
-            .await;
+            .await
+            .expect("the Sentinels knew the replica and each other within 60 s");
         }
     }
 
@@ -264,6 +272,36 @@ impl SentinelSet {
             .await
             .expect("SENTINEL FAILOVER");
     }
+}
+
+/// Waits until the master on `port` reports its replica's link up.
+async fn wait_replica_linked(port: u16, password: Option<&str>) {
+    use redis::IntoConnectionInfo;
+    let mut info = ("127.0.0.1", port)
+        .into_connection_info()
+        .expect("an address");
+    if let Some(password) = password {
+        let settings = info.redis_settings().clone().set_password(password);
+        info = info.set_redis_settings(settings);
+    }
+    let client = redis::Client::open(info).expect("a client");
+    tokio::time::timeout(Duration::from_secs(60), async {
+        loop {
+            if let Ok(mut conn) = client.get_multiplexed_async_connection().await {
+                let info: String = redis::cmd("INFO")
+                    .arg("replication")
+                    .query_async(&mut conn)
+                    .await
+                    .unwrap_or_default();
+                if info.contains("connected_slaves:1") && info.contains("state=online") {
+                    return;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await
+    .expect("the replica linked to the master within 60 s");
 }
 
 impl Drop for SentinelSet {
