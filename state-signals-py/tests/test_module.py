@@ -154,7 +154,7 @@ def test_an_existing_redis_conn_is_read_for_its_parameters(redis_port):
     admin.config_set("requirepass", "pw#1/@")
     conn = redis.Redis(port=redis_port, password="pw#1/@", db=2)
     exp = state_signals.SignalExporter("bench", existing_redis_conn=conn, log_level="WARNING")
-    assert exp.conn_type == "existing"
+    assert exp.conn_type == "existing" and exp.redis is conn
     proc, rid = start_responder_with_password(redis_port, "pw#1/@")
     assert exp.initialize_and_wait(1, EVENTS, timeout=30) == 0
     assert exp.publish_signal("benchmark-start")[0] == 0
@@ -301,5 +301,6 @@ def test_signal_and_response_are_the_packages_dataclasses():
 def test_logger_names_are_the_packages(redis_port):
     exp = exporter(redis_port, name="fio")
     assert exp.logger.name == "state-signals.SignalExporter.fio"
+    assert exp.conn_type == "new" and exp.redis.ping()
     with pytest.raises(ValueError):
         state_signals.SignalExporter("x", redis_port=redis_port, log_level="LOUD")

@@ -174,6 +174,15 @@ def _target(existing: Any, host: str, port: int) -> Tuple[str, Dict[str, Any]]:
     return f"{scheme}://{auth}{_host(host)}:{port}/{db}", tls
 
 
+def _redis_client(existing: Any, host: str, port: int) -> Any:
+    """The package's ``.redis`` attribute: the caller's client, or a
+    redis-py client for host and port (not connected until used; ``None``
+    without redis-py). This module does not use it."""
+    if existing is not None or _redis is None:
+        return existing
+    return _redis.Redis(host=host, port=port, db=0)
+
+
 def _host(host: str) -> str:
     return f"[{host}]" if ":" in host and not host.startswith("[") else host
 
@@ -252,7 +261,7 @@ class SignalExporter:
         self.runner_host = runner_host
         self.failed_conn_attempts = 0
         self.conn_type = "existing" if existing_redis_conn else "new"
-        self.redis = existing_redis_conn
+        self.redis = _redis_client(existing_redis_conn, redis_host, redis_port)
         url, tls = _target(existing_redis_conn, redis_host, redis_port)
         try:
             self._native = _native.Exporter(
@@ -419,7 +428,7 @@ class SignalResponder:
         self.logger = _create_logger("SignalResponder", responder_name, log_level)
         self.failed_conn_attempts = 0
         self.conn_type = "existing" if existing_redis_conn else "new"
-        self.redis = existing_redis_conn
+        self.redis = _redis_client(existing_redis_conn, redis_host, redis_port)
         url, tls = _target(existing_redis_conn, redis_host, redis_port)
         try:
             self._native = _native.Responder(
