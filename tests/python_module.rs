@@ -58,12 +58,21 @@ fn the_python_module_passes_its_pytest_suite() {
         String::from_utf8_lossy(&built.stderr)
     );
     drop(lock);
-    let tests = Command::new(&python)
+    // A hang (a wait that kept the GIL, say) ends after 10 minutes.
+    let tests = Command::new("timeout")
+        .arg("600")
+        .arg(&python)
         .args(["-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"])
         .current_dir(&crate_dir)
         .env("PYTHONDONTWRITEBYTECODE", "1")
         .output()
-        .expect("run pytest");
+        .expect("run pytest under `timeout` (coreutils)");
+    assert_ne!(
+        tests.status.code(),
+        Some(124),
+        "the module's pytest suite hung for 10 minutes:\n{}",
+        String::from_utf8_lossy(&tests.stdout)
+    );
     assert!(
         tests.status.success(),
         "the module's pytest suite failed:\n{}{}",

@@ -304,3 +304,30 @@ def test_logger_names_are_the_packages(redis_port):
     assert exp.conn_type == "new" and exp.redis.ping()
     with pytest.raises(ValueError):
         state_signals.SignalExporter("x", redis_port=redis_port, log_level="LOUD")
+
+
+def test_the_gil_is_released_while_a_publish_waits(redis_port):
+    import threading
+
+    exp = exporter(redis_port)
+    exp.initialize(EVENTS, expected_resps=["late-answerer"])
+    wire = redis.Redis(port=redis_port).pubsub()
+    wire.subscribe("event-signal-pubsub")
+    assert wire.get_message(timeout=30)["type"] == "subscribe"
+    result = {}
+    waiting = threading.Thread(
+        target=lambda: result.update(report=exp.publish_signal("benchmark-start", timeout=-1))
+    )
+    waiting.start()
+    # This thread runs Python (redis-py) while the other one waits for the
+    # answer it gives: it could not if the wait held the GIL.
+    message = wire.get_message(timeout=30)
+    while message is None or message["type"] != "message":
+        message = wire.get_message(timeout=30)
+    publisher_id = json.loads(message["data"])["publisher_id"]
+    answer = {"responder_id": "late-answerer", "publisher_id": publisher_id,
+              "event": "benchmark-start", "ras": 1, "message": "answered meanwhile"}
+    redis.Redis(port=redis_port).publish("event-signal-response", json.dumps(answer))
+    waiting.join(timeout=30)
+    assert not waiting.is_alive()
+    assert result["report"] == (0, {"late-answerer": "answered meanwhile"})
