@@ -283,7 +283,7 @@ impl Drop for RedisServer {
 }
 
 /// The `process_id` of the Redis server answering on `port`, if any.
-fn server_pid(port: u16, password: Option<&str>) -> Option<u32> {
+pub fn server_pid(port: u16, password: Option<&str>) -> Option<u32> {
     use std::io::{Read, Write};
     let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
     stream.set_read_timeout(Some(Duration::from_secs(2))).ok()?;

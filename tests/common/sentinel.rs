@@ -130,30 +130,16 @@ impl SentinelSet {
         let dir = tempfile::tempdir().expect("a temp dir");
         let mut sentinels = Vec::new();
         for n in 0..3 {
-            let port = free_port();
+            let body = format!(
+                "bind 127.0.0.1\ndir {}\n\
+                 sentinel monitor {MASTER} 127.0.0.1 {monitored} 2\n\
+                 sentinel down-after-milliseconds {MASTER} {down_after}\n\
+                 sentinel failover-timeout {MASTER} 5000\n\
+                 sentinel parallel-syncs {MASTER} 1\n{auth_pass}{tls_config}",
+                dir.path().display()
+            );
             let config = dir.path().join(format!("sentinel-{n}.conf"));
-            std::fs::write(
-                &config,
-                format!(
-                    "port {port}\nbind 127.0.0.1\ndir {}\n\
-                     sentinel monitor {MASTER} 127.0.0.1 {monitored} 2\n\
-                     sentinel down-after-milliseconds {MASTER} {down_after}\n\
-                     sentinel failover-timeout {MASTER} 5000\n\
-                     sentinel parallel-syncs {MASTER} 1\n{auth_pass}{tls_config}",
-                    dir.path().display()
-                ),
-            )
-            .expect("write sentinel.conf");
-            let child = Command::new("redis-server")
-                .arg(&config)
-                .arg("--sentinel")
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .unwrap_or_else(|e| {
-                    panic!("cannot run `redis-server --sentinel` ({e}): install redis-server")
-                });
-            sentinels.push((child, port));
+            sentinels.push(start_sentinel(&config, &body).await);
         }
         let set = Self {
             servers: vec![master, replica],
@@ -223,7 +209,13 @@ impl SentinelSet {
                 }
             })
             .await
-            .expect("the Sentinels knew the replica and each other within 60 s");
+            .unwrap_or_else(|_| {
+                panic!(
+                    "Sentinel {n} did not know the replica and two other Sentinels within 60 s \
+                     (ports {:?})",
+                    self.sentinels.iter().map(|(_, p)| *p).collect::<Vec<_>>()
+                )
+            });
         }
     }
 
@@ -272,6 +264,45 @@ impl SentinelSet {
             .await
             .expect("SENTINEL FAILOVER");
     }
+}
+
+/// Starts a Sentinel with `body` as its configuration on a free port, and
+/// checks that the process answering on that port is this one (another
+/// test's server may have taken the port first; then another is tried).
+async fn start_sentinel(config: &std::path::Path, body: &str) -> (Child, u16) {
+    let config = config.to_owned();
+    let body = body.to_owned();
+    tokio::task::spawn_blocking(move || {
+        for _ in 0..5 {
+            let port = free_port();
+            std::fs::write(&config, format!("port {port}\n{body}")).expect("write sentinel.conf");
+            let mut child = Command::new("redis-server")
+                .arg(&config)
+                .arg("--sentinel")
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap_or_else(|e| {
+                    panic!("cannot run `redis-server --sentinel` ({e}): install redis-server")
+                });
+            let deadline = std::time::Instant::now() + Duration::from_secs(10);
+            while std::time::Instant::now() < deadline {
+                if let Ok(Some(_)) = child.try_wait() {
+                    break; // exited: the port was taken
+                }
+                match super::server_pid(port, None) {
+                    Some(pid) if pid == child.id() => return (child, port),
+                    Some(_) => break,
+                    None => std::thread::sleep(Duration::from_millis(20)),
+                }
+            }
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        panic!("could not start a Sentinel on a free port after 5 attempts")
+    })
+    .await
+    .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))
 }
 
 /// Waits until the master on `port` reports its replica's link up.
