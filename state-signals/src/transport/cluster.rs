@@ -32,9 +32,6 @@ use super::ConnectOptions;
 use crate::throttle::Throttle;
 use crate::{Error, Result};
 
-/// The pause between two attempts to replace a dead cluster connection.
-const RECONNECT_DELAY: Duration = Duration::from_millis(500);
-
 type Sink = dyn Fn(Incoming) + Send + Sync;
 
 /// A connection to a cluster; clones share it.
@@ -59,8 +56,14 @@ struct Inner {
     generations: AtomicU64,
     /// False from a node's disconnection until a subscription is confirmed again.
     connected: AtomicBool,
-    /// The subscribed channels, and how many messages each one delivered.
-    channels: Mutex<Vec<(String, Arc<AtomicU64>)>>,
+    /// The subscribed channels.
+    channels: Mutex<Vec<String>>,
+    /// The signal channel's name: its messages count in `delivered[0]`,
+    /// the response channel's in `delivered[1]`.
+    signals: String,
+    /// How many messages each channel delivered so far (a path that
+    /// delivers is alive, however long its answers queue).
+    delivered: [AtomicU64; 2],
     /// Wakes the health check when a command found the connection dead.
     dead: Notify,
     failures: Throttle,
@@ -87,6 +90,8 @@ impl ClusterTransport {
             generations: AtomicU64::new(0),
             connected: AtomicBool::new(true),
             channels: Mutex::default(),
+            signals: options.channels.signals().to_owned(),
+            delivered: Default::default(),
             dead: Notify::new(),
             failures: Throttle::default(),
         });
@@ -185,8 +190,8 @@ impl ClusterTransport {
         )
         .await?;
         let mut channels = self.inner.channels();
-        if !channels.iter().any(|(c, _)| c == channel) {
-            channels.push((channel.to_owned(), Arc::default()));
+        if !channels.iter().any(|c| c == channel) {
+            channels.push(channel.to_owned());
         }
         Ok(())
     }
@@ -194,7 +199,7 @@ impl ClusterTransport {
     /// A `PING` to the node holding the first subscription: its pushes and
     /// the reply share one connection, so earlier pushes were handed on.
     pub(super) async fn round_trip(&self) -> Result<()> {
-        let first = self.inner.channels().first().map(|(c, _)| c.clone());
+        let first = self.inner.channels().first().cloned();
         self.run("PING", |conn| async move {
             let reply = route(conn, redis::cmd("PING"), first.as_deref()).await;
             reply.map(drop)
@@ -204,7 +209,7 @@ impl ClusterTransport {
 }
 
 impl Inner {
-    fn channels(&self) -> MutexGuard<'_, Vec<(String, Arc<AtomicU64>)>> {
+    fn channels(&self) -> MutexGuard<'_, Vec<String>> {
         self.channels
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -212,10 +217,15 @@ impl Inner {
 
     /// How many messages the subscriptions delivered so far.
     fn delivered(&self) -> u64 {
-        self.channels()
+        self.delivered
             .iter()
-            .map(|(_, n)| n.load(Ordering::Relaxed))
+            .map(|n| n.load(Ordering::Relaxed))
             .sum()
+    }
+
+    /// The delivery count of `channel`.
+    fn delivered_on(&self, channel: &str) -> &AtomicU64 {
+        &self.delivered[usize::from(channel != self.signals)]
     }
 
     /// A cluster client whose pushes are handled as generation `generation`.
@@ -285,21 +295,20 @@ impl Inner {
                 (self.sink)(Incoming::Disconnected);
             }
             _ => {
-                if push.kind == PushKind::Message {
-                    if let Some(Value::BulkString(channel)) = push.data.first() {
-                        let channels = self.channels();
-                        if let Some((_, n)) = channels.iter().find(|(c, _)| c.as_bytes() == channel)
-                        {
-                            n.fetch_add(1, Ordering::Relaxed);
-                        }
+                let Some(incoming) = self.decoder.decode(push) else {
+                    return;
+                };
+                match &incoming {
+                    Incoming::Signal(_) => {
+                        self.delivered[0].fetch_add(1, Ordering::Relaxed);
                     }
-                }
-                if let Some(incoming) = self.decoder.decode(push) {
-                    if matches!(incoming, Incoming::Subscribed) {
-                        self.connected.store(true, Ordering::Relaxed);
+                    Incoming::Response(_) => {
+                        self.delivered[1].fetch_add(1, Ordering::Relaxed);
                     }
-                    (self.sink)(incoming);
+                    Incoming::Subscribed => self.connected.store(true, Ordering::Relaxed),
+                    Incoming::Disconnected => {}
                 }
+                (self.sink)(incoming);
             }
         }
     }
@@ -325,58 +334,27 @@ impl Inner {
     /// Opens cluster connections until one is up with every channel
     /// subscribed again (each confirmation awaited), then installs it.
     async fn reconnect(self: &Arc<Self>) {
-        loop {
-            let opened = tokio::time::timeout(self.command_timeout, self.open()).await;
-            let (mut conn, generation) = match opened {
-                Ok(Ok(conn)) => conn,
-                Ok(Err(e)) => {
-                    self.failed("cannot reconnect to the cluster", &e.to_string());
-                    tokio::time::sleep(RECONNECT_DELAY).await;
-                    continue;
-                }
-                Err(_) => {
-                    self.failed("cannot reconnect to the cluster", "connecting timed out");
-                    tokio::time::sleep(RECONNECT_DELAY).await;
-                    continue;
-                }
-            };
-            let channels: Vec<String> = self.channels().iter().map(|(c, _)| c.clone()).collect();
-            let mut refused = None;
-            for channel in channels {
-                let subscribe = conn.subscribe(channel.clone());
-                match tokio::time::timeout(self.command_timeout, subscribe).await {
-                    Ok(Ok(())) => {}
-                    Ok(Err(e)) => refused = Some(format!("SUBSCRIBE {channel}: {e}")),
-                    Err(_) => refused = Some(format!("SUBSCRIBE {channel}: no answer in time")),
-                }
-                if refused.is_some() {
-                    break;
-                }
-            }
-            if let Some(reason) = refused {
-                if let Some(times) = self.failures.hit() {
-                    tracing::error!(target = %self.target, %reason, times, "reconnected, but a subscription was refused; retrying");
-                }
-                tokio::time::sleep(RECONNECT_DELAY).await;
-                continue;
-            }
-            self.connected.store(true, Ordering::Relaxed);
-            self.current.send_replace(Some((conn, generation)));
-            tracing::info!(target = %self.target, "reconnected to the cluster; subscriptions confirmed");
-            return;
-        }
-    }
-
-    fn failed(&self, what: &str, reason: &str) {
-        if let Some(times) = self.failures.hit() {
-            tracing::warn!(target = %self.target, %reason, times, "{what}; retrying");
-        }
+        let reconnect = retry::Reconnect {
+            target: &self.target,
+            timeout: self.command_timeout,
+            failures: &self.failures,
+        };
+        let conn = reconnect
+            .until_resubscribed(
+                || self.channels().clone(),
+                || self.open(),
+                |(mut conn, _), channel| async move { conn.subscribe(channel).await },
+            )
+            .await;
+        self.connected.store(true, Ordering::Relaxed);
+        self.current.send_replace(Some(conn));
     }
 
     /// Checks the node holding `channel`'s subscription on connection
     /// `conn`: `Err` with the reason when its path is dead or the
     /// subscription is gone.
-    async fn check(&self, conn: ClusterConnection, channel: &str, delivered: &AtomicU64) -> Check {
+    async fn check(&self, conn: ClusterConnection, channel: &str) -> Check {
+        let delivered = self.delivered_on(channel);
         let before = delivered.load(Ordering::Relaxed);
         let mut info = redis::cmd("CLIENT");
         info.arg("INFO");
@@ -482,8 +460,8 @@ impl Inner {
         }
         let channels = self.channels().clone();
         let mut missing = Vec::new();
-        for (channel, delivered) in &channels {
-            match self.check(conn.clone(), channel, delivered).await {
+        for channel in &channels {
+            match self.check(conn.clone(), channel).await {
                 Check::Alive => {}
                 Check::Unsubscribed => missing.push(channel.clone()),
                 Check::Dead => {

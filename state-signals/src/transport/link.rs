@@ -14,12 +14,6 @@ use super::ConnectOptions;
 use crate::throttle::Throttle;
 use crate::Result;
 
-/// The first pause between two reconnection attempts; it doubles up to
-/// [`RECONNECT_MAX_DELAY`].
-const RECONNECT_FIRST_DELAY: Duration = Duration::from_millis(50);
-/// The longest pause between two reconnection attempts after a drop.
-const RECONNECT_MAX_DELAY: Duration = Duration::from_secs(1);
-
 type Sink = dyn Fn(Incoming) + Send + Sync;
 
 /// Where each (re)connection goes.
@@ -235,53 +229,19 @@ impl Link {
     /// Opens connections until one is up with every channel subscribed
     /// again (each confirmation awaited and checked), then installs it.
     async fn reconnect(self: &Arc<Self>) {
-        let mut delay = RECONNECT_FIRST_DELAY;
-        loop {
-            tokio::time::sleep(delay).await;
-            delay = (delay * 2).min(RECONNECT_MAX_DELAY);
-            let opened = tokio::time::timeout(self.command_timeout, self.open()).await;
-            let (mut conn, generation) = match opened {
-                Ok(Ok(conn)) => conn,
-                Ok(Err(e)) => {
-                    self.failed("cannot reconnect", &e.to_string());
-                    continue;
-                }
-                Err(_) => {
-                    self.failed("cannot reconnect", "connecting timed out");
-                    continue;
-                }
-            };
-            let channels = self.channels().clone();
-            let mut refused = None;
-            for channel in &channels {
-                let subscribe = conn.subscribe(channel.as_str());
-                match tokio::time::timeout(self.command_timeout, subscribe).await {
-                    Ok(Ok(())) => {}
-                    Ok(Err(e)) => refused = Some(format!("SUBSCRIBE {channel}: {e}")),
-                    Err(_) => refused = Some(format!("SUBSCRIBE {channel}: no answer in time")),
-                }
-                if refused.is_some() {
-                    break;
-                }
-            }
-            if let Some(reason) = refused {
-                // Logged as an error: unlike a network outage, this does not
-                // heal by itself (a permission was taken away, say).
-                if let Some(times) = self.failures.hit() {
-                    tracing::error!(target = %self.target, %reason, times, "reconnected, but a subscription was refused; retrying");
-                }
-                continue;
-            }
-            self.install((conn, generation));
-            tracing::info!(target = %self.target, "reconnected to Redis; subscriptions confirmed");
-            return;
-        }
-    }
-
-    fn failed(&self, what: &str, reason: &str) {
-        if let Some(times) = self.failures.hit() {
-            tracing::warn!(target = %self.target, %reason, times, "{what}; retrying");
-        }
+        let reconnect = super::retry::Reconnect {
+            target: &self.target,
+            timeout: self.command_timeout,
+            failures: &self.failures,
+        };
+        let conn = reconnect
+            .until_resubscribed(
+                || self.channels().clone(),
+                || self.open(),
+                |(mut conn, _), channel| async move { conn.subscribe(channel).await },
+            )
+            .await;
+        self.install(conn);
     }
 }
 

@@ -1,5 +1,5 @@
-//! What every server transport shares: the first connection's retry loop
-//! and the task guard.
+//! What every server transport shares: the first connection's retry loop,
+//! the reconnection loop that renews subscriptions, and the task guard.
 
 use std::future::Future;
 use std::time::Duration;
@@ -8,10 +8,91 @@ use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
 use super::ConnectOptions;
+use crate::throttle::Throttle;
 use crate::{Error, Result};
 
 /// How long to wait between two attempts of the first connection (as in Python).
 const CONNECT_RETRY_INTERVAL: Duration = Duration::from_secs(1);
+/// The first pause before a reconnection attempt; it doubles up to
+/// [`RECONNECT_MAX_DELAY`].
+const RECONNECT_FIRST_DELAY: Duration = Duration::from_millis(50);
+/// The longest pause between two reconnection attempts after a drop.
+const RECONNECT_MAX_DELAY: Duration = Duration::from_secs(1);
+
+/// How a transport replaces a dead connection: what it reconnects to (for
+/// logs), its command timeout, its throttle for repeated failures.
+pub(super) struct Reconnect<'a> {
+    pub(super) target: &'a str,
+    pub(super) timeout: Duration,
+    pub(super) failures: &'a Throttle,
+}
+
+impl Reconnect<'_> {
+    /// Opens connections with `open` until one is up with every channel of
+    /// `channels()` subscribed again by `subscribe` (each confirmation
+    /// awaited under the timeout), pausing from 50 ms doubling to 1 s
+    /// between attempts; returns it. A refused subscription is logged as an
+    /// error: unlike a network outage it does not heal by itself (a
+    /// permission was taken away, say), but it is retried all the same.
+    pub(super) async fn until_resubscribed<C, O, OF, S, SF>(
+        &self,
+        channels: impl Fn() -> Vec<String>,
+        mut open: O,
+        subscribe: S,
+    ) -> C
+    where
+        C: Clone,
+        O: FnMut() -> OF,
+        OF: Future<Output = redis::RedisResult<C>>,
+        S: Fn(C, String) -> SF,
+        SF: Future<Output = redis::RedisResult<()>>,
+    {
+        let target = self.target;
+        let mut delay = RECONNECT_FIRST_DELAY;
+        loop {
+            tokio::time::sleep(delay).await;
+            delay = (delay * 2).min(RECONNECT_MAX_DELAY);
+            let conn = match tokio::time::timeout(self.timeout, open()).await {
+                Ok(Ok(conn)) => conn,
+                Ok(Err(e)) => {
+                    if let Some(times) = self.failures.hit() {
+                        tracing::warn!(%target, reason = %e, times, "cannot reconnect; retrying");
+                    }
+                    continue;
+                }
+                Err(_) => {
+                    if let Some(times) = self.failures.hit() {
+                        tracing::warn!(%target, reason = "connecting timed out", times, "cannot reconnect; retrying");
+                    }
+                    continue;
+                }
+            };
+            let mut refused = None;
+            for channel in channels() {
+                let subscribed = subscribe(conn.clone(), channel.clone());
+                match tokio::time::timeout(self.timeout, subscribed).await {
+                    Ok(Ok(())) => {}
+                    Ok(Err(e)) => refused = Some(format!("SUBSCRIBE {channel}: {e}")),
+                    Err(_) => refused = Some(format!("SUBSCRIBE {channel}: no answer in time")),
+                }
+                if refused.is_some() {
+                    break;
+                }
+            }
+            match refused {
+                None => {
+                    tracing::info!(%target, "reconnected to Redis; subscriptions confirmed");
+                    return conn;
+                }
+                Some(reason) => {
+                    if let Some(times) = self.failures.hit() {
+                        tracing::error!(%target, %reason, times, "reconnected, but a subscription was refused; retrying");
+                    }
+                }
+            }
+        }
+    }
+}
 
 /// Ends a background task with the last transport clone that holds it.
 pub(super) struct AbortOnDrop(pub(super) JoinHandle<()>);
