@@ -3,43 +3,18 @@
 
 mod common;
 
-use common::{spawn_answering, within, RedisServer};
+use common::{spawn_answering, within, RedisServer, MONITOR, PARTICIPANT};
 use state_signals::{
     ConnectOptions, Reply, ResultCode, SignalExporter, SignalMonitor, SignalResponder,
 };
 
-/// The README's rules: exporters and responders.
-const PARTICIPANT: &[&str] = &[
-    "resetchannels",
-    "&event-signal-pubsub",
-    "&event-signal-response",
-    "-@all",
-    "+hello",
-    "+ping",
-    "+publish",
-    "+subscribe",
-];
-/// The README's rules: monitors (and `listen`).
-const MONITOR: &[&str] = &[
-    "resetchannels",
-    "&event-signal-pubsub",
-    "&event-signal-response",
-    "-@all",
-    "+hello",
-    "+ping",
-    "+subscribe",
-];
-
 async fn user(server: &RedisServer, name: &str, rules: &[&str]) -> ConnectOptions {
-    let mut admin = server.connection().await;
-    within(
-        redis::cmd("ACL")
-            .arg(&["SETUSER", name, "reset", "on", ">pw"])
-            .arg(rules)
-            .query_async::<()>(&mut admin),
-    )
-    .await
-    .unwrap();
+    let rules: Vec<&str> = ["reset", "on", ">pw"]
+        .iter()
+        .chain(rules)
+        .copied()
+        .collect();
+    server.acl_setuser(name, &rules).await;
     ConnectOptions::url(format!("redis://{name}:pw@127.0.0.1:{}", server.port()))
 }
 

@@ -7,15 +7,12 @@ mod common;
 use std::time::Duration;
 
 use common::cluster::RedisCluster;
-use common::{spawn_answering, within, Python};
+use common::{next_event, short_liveness, spawn_answering, within, Python, PARTICIPANT};
 use serde_json::json;
 use state_signals::{
-    Channels, ConnectOptions, ExporterEvent, Reply, ResultCode, SignalExporter, SignalResponder,
+    Channels, ConnectOptions, ExporterEvent, Reply, ResponderHandle, ResultCode, SignalExporter,
+    SignalResponder,
 };
-
-/// A short liveness bound for the tests: 300 ms + 700 ms.
-const HEALTH: Duration = Duration::from_millis(300);
-const COMMAND: Duration = Duration::from_millis(700);
 
 fn ok(event: &str) -> Option<Reply> {
     Some(Reply::success().with_message(format!("did {event}")))
@@ -33,15 +30,37 @@ async fn exporter(options: state_signals::ConnectOptions) -> SignalExporter {
 }
 
 async fn responder(cluster: &RedisCluster, seed: usize, id: &str) {
+    responder_through(cluster.options(seed), id).await;
+}
+
+/// A responder `id` answering every signal, through `options`.
+async fn responder_through(options: ConnectOptions, id: &str) -> ResponderHandle {
     let responder = within(
         SignalResponder::builder()
-            .options(cluster.options(seed))
+            .options(options)
             .responder_id(id)
             .connect(),
     )
     .await
     .unwrap();
+    let handle = responder.handle().clone();
     spawn_answering(responder, ok);
+    handle
+}
+
+/// A responder "r" through `responder`, and an exporter through
+/// `exporter` that waited for it to subscribe (legal event: `event`).
+async fn session(
+    responder: ConnectOptions,
+    exporter_options: ConnectOptions,
+    event: &str,
+) -> (SignalExporter, ResponderHandle) {
+    let handle = responder_through(responder, "r").await;
+    let exporter = exporter(exporter_options).await;
+    within(exporter.initialize_and_wait(1, [event]))
+        .await
+        .unwrap();
+    (exporter, handle)
 }
 
 #[tokio::test]
@@ -194,40 +213,15 @@ async fn the_node_holding_a_subscription_restarts_mid_session() {
 
 /// Through node `n`'s proxy, with the tests' short liveness bound.
 fn behind(cluster: &RedisCluster, n: usize) -> ConnectOptions {
-    ConnectOptions::cluster([cluster.proxy_url(n)])
-        .health_check_interval(HEALTH)
-        .command_timeout(COMMAND)
-}
-
-async fn next_event(events: &mut state_signals::ExporterEvents, want: fn(&ExporterEvent) -> bool) {
-    within(async {
-        loop {
-            if want(&events.recv().await.expect("exporter events")) {
-                return;
-            }
-        }
-    })
-    .await
+    short_liveness(ConnectOptions::cluster([cluster.proxy_url(n)]))
 }
 
 #[tokio::test]
 async fn a_half_open_path_to_a_node_is_detected_and_everyone_is_back() {
     let cluster = RedisCluster::start_behind_proxies().await;
     let (owner, other) = signal_node_and_another(&cluster).await;
-    let responder = within(
-        SignalResponder::builder()
-            .options(behind(&cluster, other))
-            .responder_id("r")
-            .connect(),
-    )
-    .await
-    .unwrap();
-    let handle = responder.handle().clone();
-    spawn_answering(responder, ok);
-    let exporter = exporter(behind(&cluster, other)).await;
-    within(exporter.initialize_and_wait(1, ["tick"]))
-        .await
-        .unwrap();
+    let (exporter, handle) =
+        session(behind(&cluster, other), behind(&cluster, other), "tick").await;
     let report = within(exporter.publish_signal("tick")).await.unwrap();
     assert_eq!(report.code, ResultCode::AllSucceeded, "{report:?}");
 
@@ -256,46 +250,20 @@ async fn a_half_open_path_to_a_node_is_detected_and_everyone_is_back() {
 async fn a_subscription_the_node_dropped_is_renewed_once_allowed_again() {
     let cluster = RedisCluster::start().await;
     let (owner, other) = signal_node_and_another(&cluster).await;
-    let both = [
-        "on",
-        ">pw",
-        "resetchannels",
-        "&event-signal-pubsub",
-        "&event-signal-response",
-        // The README's rules for a cluster.
-        "-@all",
-        "+hello",
-        "+ping",
-        "+publish",
-        "+subscribe",
-        "+cluster|slots",
-        "+client|info",
-    ];
+    // The README's rules for a cluster.
+    let both: Vec<&str> = ["on", ">pw"]
+        .iter()
+        .chain(PARTICIPANT)
+        .chain(&["+cluster|slots", "+client|info"])
+        .copied()
+        .collect();
     // ACLs are per node in a cluster.
     for node in &cluster.nodes {
         node.acl_setuser("u", &both).await;
     }
-    let url = |n: usize| {
-        let port = cluster.nodes[n].port();
-        format!("redis://u:pw@127.0.0.1:{port}")
-    };
-    let options = ConnectOptions::cluster([url(other)])
-        .health_check_interval(HEALTH)
-        .command_timeout(COMMAND);
-    let responder = within(
-        SignalResponder::builder()
-            .options(options)
-            .responder_id("r")
-            .connect(),
-    )
-    .await
-    .unwrap();
-    let handle = responder.handle().clone();
-    spawn_answering(responder, ok);
-    let exporter = exporter(cluster.options(other)).await;
-    within(exporter.initialize_and_wait(1, ["tick"]))
-        .await
-        .unwrap();
+    let url = format!("redis://u:pw@127.0.0.1:{}", cluster.nodes[other].port());
+    let responder = short_liveness(ConnectOptions::cluster([url]));
+    let (exporter, handle) = session(responder, cluster.options(other), "tick").await;
 
     // Revoking the signal channel on its node kills the subscribed
     // connection; the resubscription is refused until it is allowed again.
@@ -344,19 +312,7 @@ async fn rediss_seeds_with_the_tls_options_applied_to_every_node() {
     .unwrap_err();
     assert!(refused.is_tls(), "{refused}");
 
-    let responder = within(
-        SignalResponder::builder()
-            .options(tls(1))
-            .responder_id("r")
-            .connect(),
-    )
-    .await
-    .unwrap();
-    spawn_answering(responder, ok);
-    let exporter = exporter(tls(2)).await;
-    within(exporter.initialize_and_wait(1, ["start"]))
-        .await
-        .unwrap();
+    let (exporter, _) = session(tls(1), tls(2), "start").await;
     let report = within(exporter.publish_signal("start")).await.unwrap();
     assert_eq!(report.code, ResultCode::AllSucceeded, "{report:?}");
 }

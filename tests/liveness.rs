@@ -7,29 +7,12 @@ mod common;
 use std::time::Duration;
 
 use common::proxy::Proxy;
-use common::{spawn_answering, within, RedisServer};
+use common::{next_event, short_liveness, spawn_answering, within, RedisServer};
 use state_signals::{ConnectOptions, ExporterEvent, Reply, ResultCode};
-
-/// A short liveness bound for the tests: 300 ms + 700 ms.
-const HEALTH: Duration = Duration::from_millis(300);
-const COMMAND: Duration = Duration::from_millis(700);
 
 /// Through the proxy, with the tests' short liveness bound.
 fn behind(proxy: &Proxy) -> ConnectOptions {
-    ConnectOptions::url(proxy.url())
-        .health_check_interval(HEALTH)
-        .command_timeout(COMMAND)
-}
-
-async fn next_event(events: &mut state_signals::ExporterEvents, want: fn(&ExporterEvent) -> bool) {
-    within(async {
-        loop {
-            if want(&events.recv().await.expect("exporter events")) {
-                return;
-            }
-        }
-    })
-    .await
+    short_liveness(ConnectOptions::url(proxy.url()))
 }
 
 #[tokio::test]
@@ -78,18 +61,18 @@ async fn a_blackholed_exporter_and_responder_reconnect_and_answers_flow_again() 
 #[tokio::test]
 async fn a_subscribe_refused_at_connect_is_a_typed_error_at_once() {
     let server = RedisServer::start().await;
-    let mut admin = server.connection().await;
-    let mut cmd = redis::cmd("ACL");
-    cmd.arg(&[
-        "SETUSER",
-        "u",
-        "on",
-        ">pw",
-        "resetchannels",
-        "&event-signal-response",
-        "+@all",
-    ]);
-    within(cmd.query_async::<()>(&mut admin)).await.unwrap();
+    server
+        .acl_setuser(
+            "u",
+            &[
+                "on",
+                ">pw",
+                "resetchannels",
+                "&event-signal-response",
+                "+@all",
+            ],
+        )
+        .await;
     let url = format!("redis://u:pw@127.0.0.1:{}", server.port());
     let error = within(state_signals::SignalResponder::builder().url(url).connect())
         .await
@@ -129,12 +112,6 @@ async fn a_publish_in_flight_on_a_blackholed_path_ends_with_the_responder_missin
 #[tokio::test]
 async fn a_refused_resubscription_is_retried_until_it_is_allowed_again() {
     let server = RedisServer::start().await;
-    let mut admin = server.connection().await;
-    let acl = |args: &[&str]| {
-        let mut cmd = redis::cmd("ACL");
-        cmd.arg("SETUSER").arg("u").arg(args);
-        cmd
-    };
     let both = [
         "on",
         ">pw",
@@ -143,9 +120,7 @@ async fn a_refused_resubscription_is_retried_until_it_is_allowed_again() {
         "&event-signal-response",
         "+@all",
     ];
-    within(acl(&both).query_async::<()>(&mut admin))
-        .await
-        .unwrap();
+    server.acl_setuser("u", &both).await;
     let url = format!("redis://u:pw@127.0.0.1:{}", server.port());
     let responder = within(
         state_signals::SignalResponder::builder()
@@ -164,15 +139,13 @@ async fn a_refused_resubscription_is_retried_until_it_is_allowed_again() {
 
     // Revoking the signal channel disconnects the responder; its
     // resubscription is refused (NOPERM) until the permission is back.
-    within(acl(&["resetchannels", "&event-signal-response"]).query_async::<()>(&mut admin))
-        .await
-        .unwrap();
+    server
+        .acl_setuser("u", &["resetchannels", "&event-signal-response"])
+        .await;
     server
         .wait_numsub_until("event-signal-pubsub", |n| n == 0)
         .await;
-    within(acl(&both).query_async::<()>(&mut admin))
-        .await
-        .unwrap();
+    server.acl_setuser("u", &both).await;
     server.wait_numsub("event-signal-pubsub", 1).await;
     let report = within(exporter.publish_signal("tick")).await.unwrap();
     assert_eq!(report.code, ResultCode::AllSucceeded, "{report:?}");

@@ -8,7 +8,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::sentinel::{SentinelSet, Spec};
-use common::{spawn_answering, within};
+use common::{next_event, short_liveness, spawn_answering, within};
 use futures_util::StreamExt;
 use state_signals::{
     Channels, ConnectOptions, ExporterEvent, Reply, ResultCode, SignalExporter, SignalResponder,
@@ -127,7 +127,11 @@ async fn a_manual_failover_is_followed() {
 #[tokio::test]
 async fn a_tls_master_is_reached_through_the_sentinels() {
     let pki = common::tls::Pki::new();
-    let set = SentinelSet::start_with(Some(&pki)).await;
+    let set = SentinelSet::start_spec(Spec {
+        pki: Some(&pki),
+        ..Spec::default()
+    })
+    .await;
     // The Sentinels name the master's TLS port: only a TLS client gets in.
     let options = set.options().tls_ca_pem(pki.ca_pem.clone().into_bytes());
     let exporter = session(options).await;
@@ -200,11 +204,7 @@ async fn a_half_open_path_to_the_master_is_detected_and_everyone_is_back() {
         ..Spec::default()
     })
     .await;
-    let options = set
-        .options()
-        .health_check_interval(Duration::from_millis(300))
-        .command_timeout(Duration::from_millis(700));
-    let exporter = session(options).await;
+    let exporter = session(short_liveness(set.options())).await;
     let mut events = exporter.events();
     let master = &set.servers[0];
     let channels = Channels::default();
@@ -214,11 +214,8 @@ async fn a_half_open_path_to_the_master_is_detected_and_everyone_is_back() {
     // sees its clients go, the clients see nothing.
     set.proxy.as_ref().expect("a proxy").blackhole();
     master.wait_numsub_until(signals, |n| n == 0).await;
-    within(async {
-        while !matches!(events.next().await, Some(ExporterEvent::ConnectionLost)) {}
-        while !matches!(events.next().await, Some(ExporterEvent::Subscribed)) {}
-    })
-    .await;
+    next_event(&mut events, |e| matches!(e, ExporterEvent::ConnectionLost)).await;
+    next_event(&mut events, |e| matches!(e, ExporterEvent::Subscribed)).await;
     master.wait_numsub(signals, 1).await;
     let report = within(exporter.publish_signal("start")).await.unwrap();
     assert_eq!(report.code, ResultCode::AllSucceeded, "{report:?}");

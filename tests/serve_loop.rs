@@ -78,23 +78,19 @@ async fn the_subscribe_hook_runs_once_per_exporter_even_when_it_declines() {
 #[tokio::test]
 async fn serving_ends_with_an_error_when_answers_are_not_permitted() {
     let server = RedisServer::start().await;
-    let mut admin = server.connection().await;
     // May read signals, may not publish answers.
-    within(
-        redis::cmd("ACL")
-            .arg(&[
-                "SETUSER",
-                "reader",
+    server
+        .acl_setuser(
+            "reader",
+            &[
                 "on",
                 ">pw",
                 "resetchannels",
                 "&event-signal-pubsub",
                 "+@all",
-            ])
-            .query_async::<()>(&mut admin),
-    )
-    .await
-    .unwrap();
+            ],
+        )
+        .await;
     let url = format!("redis://reader:pw@127.0.0.1:{}", server.port());
     let responder = within(state_signals::SignalResponder::builder().url(url).connect())
         .await

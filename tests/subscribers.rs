@@ -334,12 +334,9 @@ async fn answers_from_outside_the_set_are_reported_and_the_set_can_be_edited() {
             "start",
             &format!(r#","ras":1,"message":"done"{rest}"#),
         );
-        let mut conn = server.connection().await;
-        for answer in [outsider, real] {
-            let mut cmd = redis::cmd("PUBLISH");
-            cmd.arg("event-signal-response").arg(answer);
-            within(cmd.query_async::<usize>(&mut conn)).await.unwrap();
-        }
+        server
+            .publish_raw_in_order("event-signal-response", [outsider, real])
+            .await;
     };
     let (report, ()) =
         within(async { tokio::join!(std::future::IntoFuture::into_future(publish), answers) })

@@ -36,7 +36,6 @@ impl RedisCluster {
     /// Every node also serves TLS (certificates of `pki`, client
     /// certificates required) on a port of its own, and the nodes talk TLS
     /// to each other; clients that connect over TLS are told the TLS ports.
-    #[allow(dead_code)]
     pub async fn start_tls(pki: &Pki) -> Self {
         Self::start_with(false, Some(pki)).await
     }
@@ -67,21 +66,8 @@ impl RedisCluster {
             if let Some(pki) = pki {
                 let tls_port = free_port();
                 tls_ports.push(tls_port);
-                let file = |name: &str| pki.path(name).display().to_string();
-                args.extend([
-                    "--tls-port".to_owned(),
-                    tls_port.to_string(),
-                    "--tls-cert-file".to_owned(),
-                    file("server.crt"),
-                    "--tls-key-file".to_owned(),
-                    file("server.key"),
-                    "--tls-ca-cert-file".to_owned(),
-                    file("ca.crt"),
-                    "--tls-auth-clients".to_owned(),
-                    "yes".to_owned(),
-                    "--tls-cluster".to_owned(),
-                    "yes".to_owned(),
-                ]);
+                args.extend(pki.server_args(tls_port, true));
+                args.extend(["--tls-cluster".to_owned(), "yes".to_owned()]);
             }
             let args: Vec<&str> = args.iter().map(String::as_str).collect();
             nodes.push(RedisServer::start_with(&args).await);
@@ -161,7 +147,6 @@ impl RedisCluster {
     }
 
     /// `rediss://` to node `n`'s TLS port.
-    #[allow(dead_code)]
     pub fn tls_url(&self, n: usize) -> String {
         format!("rediss://127.0.0.1:{}", self.tls_ports[n])
     }

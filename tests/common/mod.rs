@@ -25,6 +25,51 @@ use tokio::sync::mpsc;
 /// Every network await in the tests sits under this, so a hang fails in seconds.
 pub const LIMIT: Duration = Duration::from_secs(15);
 
+/// The README's ACL rules for exporters and responders.
+pub const PARTICIPANT: &[&str] = &[
+    "resetchannels",
+    "&event-signal-pubsub",
+    "&event-signal-response",
+    "-@all",
+    "+hello",
+    "+ping",
+    "+publish",
+    "+subscribe",
+];
+/// The README's ACL rules for monitors (and `listen`).
+pub const MONITOR: &[&str] = &[
+    "resetchannels",
+    "&event-signal-pubsub",
+    "&event-signal-response",
+    "-@all",
+    "+hello",
+    "+ping",
+    "+subscribe",
+];
+
+/// `options` with the tests' short liveness bound: a health check every
+/// 300 ms, a command timeout of 700 ms.
+pub fn short_liveness(options: state_signals::ConnectOptions) -> state_signals::ConnectOptions {
+    options
+        .health_check_interval(Duration::from_millis(300))
+        .command_timeout(Duration::from_millis(700))
+}
+
+/// Waits (under [`LIMIT`]) for the next exporter event that `want` accepts.
+pub async fn next_event(
+    events: &mut state_signals::ExporterEvents,
+    want: fn(&state_signals::ExporterEvent) -> bool,
+) {
+    within(async {
+        loop {
+            if want(&events.recv().await.expect("exporter events")) {
+                return;
+            }
+        }
+    })
+    .await
+}
+
 /// Awaits `fut`, failing the test if it takes longer than [`LIMIT`].
 pub async fn within<T>(fut: impl IntoFuture<Output = T>) -> T {
     tokio::time::timeout(LIMIT, fut.into_future())
@@ -182,7 +227,6 @@ impl RedisServer {
     }
 
     /// `ACL SETUSER user rules…`.
-    #[allow(dead_code)]
     pub async fn acl_setuser(&self, user: &str, rules: &[&str]) {
         let mut conn = self.connection().await;
         let mut cmd = redis::cmd("ACL");
@@ -194,15 +238,29 @@ impl RedisServer {
 
     /// PUBLISH with a plain client; returns the receiver count.
     pub async fn publish_raw(&self, channel: &str, payload: impl AsRef<[u8]>) -> usize {
+        self.publish_raw_in_order(channel, [payload]).await
+    }
+
+    /// PUBLISHes each payload in turn on one plain connection (so they
+    /// arrive in this order); returns the last receiver count.
+    pub async fn publish_raw_in_order(
+        &self,
+        channel: &str,
+        payloads: impl IntoIterator<Item = impl AsRef<[u8]>>,
+    ) -> usize {
         let mut conn = self.connection().await;
-        within(
-            redis::cmd("PUBLISH")
-                .arg(channel)
-                .arg(payload.as_ref())
-                .query_async::<usize>(&mut conn),
-        )
-        .await
-        .expect("PUBLISH")
+        let mut receivers = 0;
+        for payload in payloads {
+            receivers = within(
+                redis::cmd("PUBLISH")
+                    .arg(channel)
+                    .arg(payload.as_ref())
+                    .query_async::<usize>(&mut conn),
+            )
+            .await
+            .expect("PUBLISH");
+        }
+        receivers
     }
 
     /// A plain subscriber: every payload on `channel`, as text, in order.

@@ -22,7 +22,10 @@ pub struct SentinelSet {
 /// What to start besides the defaults.
 #[derive(Default)]
 pub struct Spec<'a> {
-    /// TLS: see [`SentinelSet::start_with`].
+    /// With a PKI: the master and the replica serve (and replicate over)
+    /// TLS on a port of their own, and the Sentinels monitor them over TLS,
+    /// so the address they name is a TLS port. Clients ask the Sentinels on
+    /// their plain ports.
     pub pki: Option<&'a Pki>,
     /// The master's and replica's `requirepass` (the Sentinels get it as
     /// `auth-pass`).
@@ -41,19 +44,6 @@ impl SentinelSet {
         Self::start_spec(Spec::default()).await
     }
 
-    /// With a PKI: the master and the replica serve (and replicate over)
-    /// TLS on a port of their own, and the Sentinels monitor them over TLS,
-    /// so the address they name is a TLS port. Clients ask the Sentinels on
-    /// their plain ports.
-    #[allow(dead_code)]
-    pub async fn start_with(pki: Option<&Pki>) -> Self {
-        Self::start_spec(Spec {
-            pki,
-            ..Spec::default()
-        })
-        .await
-    }
-
     pub async fn start_spec(spec: Spec<'_>) -> Self {
         let pki = spec.pki;
         let auth: Vec<String> = match spec.password {
@@ -62,25 +52,11 @@ impl SentinelSet {
                 .map(str::to_owned)
                 .to_vec(),
         };
-        let file = |name: &str| pki.map(|p| p.path(name).display().to_string());
         let tls_args = |port: u16| -> Vec<String> {
-            match pki {
-                None => Vec::new(),
-                Some(_) => vec![
-                    "--tls-port".into(),
-                    port.to_string(),
-                    "--tls-cert-file".into(),
-                    file("server.crt").unwrap_or_default(),
-                    "--tls-key-file".into(),
-                    file("server.key").unwrap_or_default(),
-                    "--tls-ca-cert-file".into(),
-                    file("ca.crt").unwrap_or_default(),
-                    "--tls-auth-clients".into(),
-                    "no".into(),
-                    "--tls-replication".into(),
-                    "yes".into(),
-                ],
-            }
+            let Some(pki) = pki else { return Vec::new() };
+            let mut args = pki.server_args(port, false);
+            args.extend(["--tls-replication".to_owned(), "yes".to_owned()]);
+            args
         };
         let master_tls = free_port();
         let mut args = tls_args(master_tls);
@@ -115,11 +91,11 @@ impl SentinelSet {
         wait_replica_linked(master.port(), spec.password).await;
         let tls_config = match pki {
             None => String::new(),
-            Some(_) => format!(
+            Some(pki) => format!(
                 "tls-cert-file {}\ntls-key-file {}\ntls-ca-cert-file {}\ntls-replication yes\ntls-auth-clients no\n",
-                file("server.crt").unwrap_or_default(),
-                file("server.key").unwrap_or_default(),
-                file("ca.crt").unwrap_or_default()
+                pki.path("server.crt").display(),
+                pki.path("server.key").display(),
+                pki.path("ca.crt").display()
             ),
         };
         let auth_pass = spec

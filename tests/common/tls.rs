@@ -62,6 +62,25 @@ impl Pki {
     pub fn path(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)
     }
+
+    /// `redis-server` arguments to serve TLS on `tls_port` with this PKI's
+    /// server certificate; `client_certificates`: whether clients must
+    /// present one (signed by this CA).
+    pub fn server_args(&self, tls_port: u16, client_certificates: bool) -> Vec<String> {
+        let file = |name: &str| path_arg(&self.path(name));
+        vec![
+            "--tls-port".to_owned(),
+            tls_port.to_string(),
+            "--tls-cert-file".to_owned(),
+            file("server.crt"),
+            "--tls-key-file".to_owned(),
+            file("server.key"),
+            "--tls-ca-cert-file".to_owned(),
+            file("ca.crt"),
+            "--tls-auth-clients".to_owned(),
+            if client_certificates { "yes" } else { "no" }.to_owned(),
+        ]
+    }
 }
 
 /// A `redis-server` serving TLS on its own port (its plain port is only for
@@ -75,19 +94,7 @@ impl TlsServer {
     /// `client_certificates`: whether the server requires them (mutual TLS).
     pub async fn start(pki: &Pki, client_certificates: bool) -> Self {
         let tls_port = free_port();
-        let file = |name: &str| path_arg(&pki.path(name));
-        let args = [
-            "--tls-port".to_owned(),
-            tls_port.to_string(),
-            "--tls-cert-file".to_owned(),
-            file("server.crt"),
-            "--tls-key-file".to_owned(),
-            file("server.key"),
-            "--tls-ca-cert-file".to_owned(),
-            file("ca.crt"),
-            "--tls-auth-clients".to_owned(),
-            if client_certificates { "yes" } else { "no" }.to_owned(),
-        ];
+        let args = pki.server_args(tls_port, client_certificates);
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         let server = RedisServer::start_with(&args).await;
         Self { server, tls_port }
