@@ -407,11 +407,10 @@ impl Responder {
         }
         let sent = match (sample_no, tag) {
             (Some(sample_no), Some(tag)) => {
-                let signal: Signal = serde_json::from_value(serde_json::json!({
-                    "publisher_id": publisher_id, "process_name": "", "event": event,
-                    "runner_host": "", "sample_no": sample_no, "tag": tag,
-                }))
-                .map_err(|e| PyValueError::new_err(e.to_string()))?;
+                let signal = Signal::new(event)
+                    .with_publisher_id(publisher_id)
+                    .with_sample_no(sample_no)
+                    .with_tag(tag);
                 wait(py, handle.respond_to(&signal, reply))?
             }
             _ => wait(py, handle.respond(&publisher_id, &event, reply))?,

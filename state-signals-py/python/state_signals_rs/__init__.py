@@ -243,7 +243,33 @@ class _InitListener:
         """Kept for compatibility; returns at once."""
 
 
-class SignalExporter:
+class _Client:
+    """What exporters and responders share: the connection attributes the
+    package has, and its exception for connection failures."""
+
+    def _connect(self, existing: Any, host: str, port: int, make: Any) -> Any:
+        """Sets ``failed_conn_attempts``, ``conn_type`` and ``redis``, then
+        returns ``make(url, tls)``: the native object, connected."""
+        self.failed_conn_attempts = 0
+        self.conn_type = "existing" if existing else "new"
+        self.redis = _redis_client(existing, host, port)
+        url, tls = _target(existing, host, port)
+        try:
+            return make(url, tls)
+        except ConnectionError as error:
+            self.logger.debug(f"Failed to connect to redis: {error}")
+            raise _connection_error(error) from None
+
+    @staticmethod
+    def _call(method: Any, *args: Any) -> Any:
+        """``method(*args)``, a connection failure as the package raises it."""
+        try:
+            return method(*args)
+        except ConnectionError as error:
+            raise _connection_error(error) from None
+
+
+class SignalExporter(_Client):
     """Publishes state signals and waits for its subscribers' answers."""
 
     def __init__(
@@ -259,17 +285,14 @@ class SignalExporter:
         self.logger = _create_logger("SignalExporter", process_name, log_level)
         self.proc_name = process_name
         self.runner_host = runner_host
-        self.failed_conn_attempts = 0
-        self.conn_type = "existing" if existing_redis_conn else "new"
-        self.redis = _redis_client(existing_redis_conn, redis_host, redis_port)
-        url, tls = _target(existing_redis_conn, redis_host, redis_port)
-        try:
-            self._native = _native.Exporter(
+        self._native = self._connect(
+            existing_redis_conn,
+            redis_host,
+            redis_port,
+            lambda url, tls: _native.Exporter(
                 process_name, url, runner_host, float(conn_timeout), **tls
-            )
-        except ConnectionError as error:
-            self.logger.debug(f"Failed to connect to redis: {error}")
-            raise _connection_error(error) from None
+            ),
+        )
         self.pub_id = self._native.pub_id
         self.init_listener: Optional[_InitListener] = None
         self.legal_events: Optional[List[str]] = None
@@ -402,14 +425,8 @@ class SignalExporter:
         if expected_resps and not _valid_str_list(expected_resps):
             raise TypeError("'expected_resps' arg must be a list of string hostnames")
 
-    def _call(self, method: Any, *args: Any) -> Any:
-        try:
-            return method(*args)
-        except ConnectionError as error:
-            raise _connection_error(error) from None
 
-
-class SignalResponder:
+class SignalResponder(_Client):
     """Receives state signals and answers them."""
 
     def __init__(
@@ -426,17 +443,14 @@ class SignalResponder:
         ``<responder_name>-<uuid4>-resp``, so that an exporter's
         ``expected_resps`` can name this responder."""
         self.logger = _create_logger("SignalResponder", responder_name, log_level)
-        self.failed_conn_attempts = 0
-        self.conn_type = "existing" if existing_redis_conn else "new"
-        self.redis = _redis_client(existing_redis_conn, redis_host, redis_port)
-        url, tls = _target(existing_redis_conn, redis_host, redis_port)
-        try:
-            self._native = _native.Responder(
+        self._native = self._connect(
+            existing_redis_conn,
+            redis_host,
+            redis_port,
+            lambda url, tls: _native.Responder(
                 url, responder_name, responder_id, float(conn_timeout), **tls
-            )
-        except ConnectionError as error:
-            self.logger.debug(f"Failed to connect to redis: {error}")
-            raise _connection_error(error) from None
+            ),
+        )
         self.responder_id = self._native.responder_id
         self._locked_id: Optional[str] = None
         self._locked_tag: Optional[str] = None
@@ -509,9 +523,3 @@ class SignalResponder:
         self._locked_id = None
         self._locked_tag = None
         self._native.unlock()
-
-    def _call(self, method: Any, *args: Any) -> Any:
-        try:
-            return method(*args)
-        except ConnectionError as error:
-            raise _connection_error(error) from None
