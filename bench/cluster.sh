@@ -11,7 +11,7 @@
 set -euo pipefail
 rate=${1:-}
 cd "$(dirname "$0")/.."
-cargo build -q --release -p state-signals --features cli
+cargo build -q --release -p state-signals-cli
 bin=target/release/state-signals
 dir=$(mktemp -d)
 pids=()

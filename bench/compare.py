@@ -35,7 +35,7 @@ def sh(*args, **kw):
 
 
 def setup():
-    sh("cargo", "build", "--release", "-q", "-p", "state-signals", "--features", "cli", cwd=ROOT)
+    sh("cargo", "build", "--release", "-q", "-p", "state-signals-cli", cwd=ROOT)
     marker = os.path.join(ROOT, ".venv", ".state-signals-1.0.1")
     if not os.path.exists(marker):
         sh(sys.executable, "-m", "venv", os.path.join(ROOT, ".venv"))

@@ -2,12 +2,12 @@
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned};
-use syn::spanned::Spanned;
 use syn::DeriveInput;
+use syn::spanned::Spanned;
 
 use crate::hooks::HOOKS;
 use crate::parse::Shape;
-use crate::validate::{Plan, PlannedVariant, CONTEXT_PARAM};
+use crate::validate::{CONTEXT_PARAM, Plan, PlannedVariant};
 use crate::{fallback, parse, payload, validate};
 
 /// The whole derive: every error in one compile, stubs on invalid input.

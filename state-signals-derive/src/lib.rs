@@ -22,30 +22,9 @@ mod validate;
 /// Derives `state_signals::SignalEvents`, a handler trait and
 /// `state_signals::Dispatch` for an event enum.
 ///
-/// ```
-/// use state_signals::{Reply, Ras, Signal, SignalEvents};
-///
-/// #[derive(SignalEvents, Debug, Clone, PartialEq)]
-/// enum Benchmark {
-///     Start,                                   // wire name "start"
-///     #[signal(rename = "benchmark-stop")]
-///     Stop,
-///     Sample { iteration: u32, host: String }, // fields travel in `metadata`
-/// }
-///
-/// struct Collector;
-/// impl BenchmarkHandler for Collector {
-///     async fn on_start(&mut self, _signal: &Signal) -> Reply { Ras::SUCCESS.into() }
-///     async fn on_stop(&mut self, _signal: &Signal) -> Reply { Reply::failure("disk full") }
-///     async fn on_sample(&mut self, iteration: u32, host: String, _signal: &Signal) -> Reply {
-///         Reply::success().with_message(format!("sample {iteration} from {host}"))
-///     }
-/// }
-///
-/// assert_eq!(Benchmark::EVENTS, ["start", "benchmark-stop", "sample"]);
-/// let metadata = Benchmark::Sample { iteration: 1, host: "a".into() }.to_metadata().unwrap();
-/// assert_eq!(metadata.unwrap()["iteration"], 1);
-/// ```
+/// The example, tested, is on
+/// [`state_signals::SignalEvents`](https://docs.rs/state-signals/latest/state_signals/derive.SignalEvents.html)
+/// (this crate cannot depend on the runtime crate, even for its tests).
 ///
 /// # Attributes
 ///

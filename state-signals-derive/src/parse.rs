@@ -130,6 +130,8 @@ pub(crate) fn parse(input: DeriveInput, errors: &mut Vec<syn::Error>) -> syn::Re
 fn not_an_enum(span: Span, what: &str) -> syn::Error {
     syn::Error::new(
         span,
-        format!("`SignalEvents` can only be derived for an enum, not {what}; list the events as the variants of an enum"),
+        format!(
+            "`SignalEvents` can only be derived for an enum, not {what}; list the events as the variants of an enum"
+        ),
     )
 }

@@ -6,8 +6,8 @@
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned};
-use syn::spanned::Spanned;
 use syn::Ident;
+use syn::spanned::Spanned;
 
 use crate::parse::{Field, Shape};
 use crate::validate::{Plan, PlannedVariant};

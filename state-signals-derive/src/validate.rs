@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use syn::spanned::Spanned;
 use syn::{Ident, Path, Type};
 
-use crate::case::{method_name, RenameRule};
+use crate::case::{RenameRule, method_name};
 use crate::hooks;
 use crate::parse::{Enum, Shape, Variant};
 

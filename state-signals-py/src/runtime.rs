@@ -9,8 +9,8 @@
 
 use std::sync::{Mutex, PoisonError};
 
-use pyo3::exceptions::PyRuntimeError;
 use pyo3::PyResult;
+use pyo3::exceptions::PyRuntimeError;
 use tokio::runtime::Runtime;
 
 /// The runtime of the process whose id it carries.
@@ -20,10 +20,10 @@ static RUNTIME: Mutex<Option<(u32, &'static Runtime)>> = Mutex::new(None);
 pub(crate) fn get() -> PyResult<&'static Runtime> {
     let pid = std::process::id();
     let mut slot = RUNTIME.lock().unwrap_or_else(PoisonError::into_inner);
-    if let Some((owner, runtime)) = *slot {
-        if owner == pid {
-            return Ok(runtime);
-        }
+    if let Some((owner, runtime)) = *slot
+        && owner == pid
+    {
+        return Ok(runtime);
     }
     // An inherited runtime (from the parent) is left alone, never dropped.
     let runtime = tokio::runtime::Builder::new_multi_thread()

@@ -3,8 +3,8 @@
 use std::fmt::Display;
 use std::marker::PhantomData;
 
-use serde::de::DeserializeOwned;
 use serde::Serialize;
+use serde::de::DeserializeOwned;
 
 pub use crate::typed::{decode_payload, encode_payload};
 /// The serde the generated payload types derive with (`#[serde(crate = …)]`),

@@ -14,6 +14,11 @@ pub type Cause = Box<dyn std::error::Error + Send + Sync + 'static>;
 
 /// Everything that can go wrong in a call the caller must handle.
 ///
+/// The enum and each of its variants are `#[non_exhaustive]`: match a
+/// variant with `..` (`Error::IllegalEvent { event, .. }`), or classify an
+/// error with the `is_*` methods; new variants and fields can come in a
+/// minor release.
+///
 /// Outcomes of a publish (a subscriber that failed or never answered) are not
 /// errors: they are reported in a [`PublishReport`](crate::PublishReport).
 /// Malformed payloads received from Redis are not errors either: they are
@@ -28,7 +33,7 @@ pub type Cause = Box<dyn std::error::Error + Send + Sync + 'static>;
 ///     Ok(exporter) => { /* … */ }
 ///     Err(e) if e.is_auth_failed() => eprintln!("check the password in REDIS_URL: {e}"),
 ///     Err(e) if e.is_timeout() || e.is_connection_refused() => eprintln!("is Redis up? {e}"),
-///     Err(Error::IllegalEvent { event, legal }) => eprintln!("{event} is not one of {legal:?}"),
+///     Err(Error::IllegalEvent { event, legal, .. }) => eprintln!("{event} is not one of {legal:?}"),
 ///     Err(e) => return Err(e),
 /// }
 /// # Ok(()) }
@@ -37,6 +42,7 @@ pub type Cause = Box<dyn std::error::Error + Send + Sync + 'static>;
 #[non_exhaustive]
 pub enum Error {
     /// The Redis target could not be understood (a malformed URL, say).
+    #[non_exhaustive]
     #[error("invalid Redis target `{target}`: {source}")]
     InvalidTarget {
         /// The target, with any password replaced by `***`.
@@ -47,6 +53,7 @@ pub enum Error {
     },
 
     /// No connection to Redis could be made within the connect timeout.
+    #[non_exhaustive]
     #[error("cannot reach Redis at {target} (gave up after {waited:.1?}): {source}")]
     Connect {
         /// The target, with any password replaced by `***`.
@@ -60,6 +67,7 @@ pub enum Error {
     },
 
     /// Redis answered a command with an error, or the connection failed during it.
+    #[non_exhaustive]
     #[error("Redis command `{command}` failed: {source}")]
     Redis {
         /// The command that failed (`PUBLISH`, `SUBSCRIBE`, …).
@@ -72,6 +80,7 @@ pub enum Error {
     /// Redis did not answer a command in time (the server is down or
     /// unreachable, or the path to it is dead). Whichever timer fired, a
     /// command that ran out of time is always this variant.
+    #[non_exhaustive]
     #[error("Redis command `{command}` got no answer within {after:?}")]
     CommandTimeout {
         /// The command that timed out.
@@ -83,6 +92,7 @@ pub enum Error {
     /// `initialization` and `shutdown` are published only by
     /// [`initialize`](crate::SignalExporter::initialize) and
     /// [`shutdown`](crate::SignalExporter::shutdown).
+    #[non_exhaustive]
     #[error("`{event}` is reserved for SignalExporter::{method}; use another event name")]
     ReservedEvent {
         /// The reserved event name.
@@ -92,6 +102,7 @@ pub enum Error {
     },
 
     /// The event is not one of the legal events given to `initialize`.
+    #[non_exhaustive]
     #[error("`{event}` is not a legal event; legal events are {legal:?}")]
     IllegalEvent {
         /// The refused event name.
@@ -107,6 +118,7 @@ pub enum Error {
     /// Fewer subscribers than awaited arrived before the timeout.
     ///
     /// The exporter stays initialized: late subscribers are still accepted.
+    #[non_exhaustive]
     #[error("waited {waited:.1?} for {expected} subscribers, {arrived} arrived")]
     SubscribersTimeout {
         /// How many subscribers were awaited.
@@ -118,17 +130,19 @@ pub enum Error {
     },
 
     /// A payload could not be turned into JSON, or JSON into a payload.
+    #[non_exhaustive]
     #[error("malformed {what}: {source}")]
     Malformed {
         /// What was being read or written (`signal`, `response`, `metadata` …).
         what: &'static str,
-        /// What serde_json reported.
+        /// What the JSON parser reported (print it with `Display`).
         #[source]
-        source: serde_json::Error,
+        source: Cause,
     },
 
     /// [`SignalResponder::serve`](crate::SignalResponder::serve) gave up:
     /// no signal from a served exporter arrived within its idle timeout.
+    #[non_exhaustive]
     #[error("no signal from a served exporter for {idle:?}; gave up serving")]
     IdleTimeout {
         /// The idle timeout that ran out.
@@ -136,6 +150,7 @@ pub enum Error {
     },
 
     /// Metadata must be a JSON object.
+    #[non_exhaustive]
     #[error("metadata must be a JSON object, not {found}")]
     MetadataNotObject {
         /// The JSON type that was given instead (`array`, `string` …).
@@ -217,18 +232,16 @@ pub(crate) fn is_tls_failure(error: &(dyn std::error::Error + 'static)) -> bool 
         if let Some(inner) = e
             .downcast_ref::<std::io::Error>()
             .and_then(std::io::Error::get_ref)
+            && is_tls_failure(inner)
         {
-            if is_tls_failure(inner) {
-                return true;
-            }
+            return true;
         }
         // redis keeps its causes behind an `Arc`, which is the error seen here.
         if let Some(shared) =
             e.downcast_ref::<std::sync::Arc<dyn std::error::Error + Send + Sync>>()
+            && is_tls_failure(&**shared)
         {
-            if is_tls_failure(&**shared) {
-                return true;
-            }
+            return true;
         }
         current = e.source();
     }

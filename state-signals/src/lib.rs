@@ -20,29 +20,47 @@ pub mod __private;
 pub use error::{Cause, Error, Result};
 pub use exporter::{
     Answer, ExporterEvent, ExporterEvents, Initialize, InitializeAndWait, PublishReport,
-    PublishSignal, Shutdown, SignalExporter, SignalExporterBuilder, DEFAULT_PUBLISH_TIMEOUT,
-    DEFAULT_SUBSCRIBE_TIMEOUT,
+    PublishSignal, Shutdown, SignalExporter, SignalExporterBuilder,
 };
 pub use monitor::{Observed, SignalMonitor, SignalMonitorBuilder};
-pub use protocol::{
-    Channels, Escaped, Metadata, Ras, Response, ResultCode, Signal, DEFAULT_MAX_PAYLOAD,
-    DEFAULT_SAMPLE_NO, DEFAULT_TAG, INITIALIZATION, SHUTDOWN,
-};
+pub use protocol::{Channels, Metadata, Ras, Response, ResultCode, Signal};
 pub use responder::{
     Handler, Reply, ResponderHandle, SignalResponder, SignalResponderBuilder, Signals,
-    DEFAULT_QUEUE_CAPACITY,
 };
-pub use transport::{
-    ConnectOptions, MemoryBus, DEFAULT_COMMAND_TIMEOUT, DEFAULT_CONNECT_TIMEOUT,
-    DEFAULT_HEALTH_CHECK_INTERVAL,
-};
+pub use transport::{ConnectOptions, MemoryBus, SentinelMaster};
 pub use typed::{
-    DecodeError, Dispatch, SignalEvents, TypedExporterBuilder, TypedPublish, TypedResponderBuilder,
+    DecodeError, Dispatch, SignalEvents, TypedExporterBuilder, TypedResponderBuilder,
     TypedSignalExporter, TypedSignalResponder,
 };
 
-/// Derives [`SignalEvents`](trait@SignalEvents), a handler trait and
-/// [`Dispatch`] for an event enum (see the `state-signals-derive` crate).
+/// Derives [`SignalEvents`](trait@SignalEvents), a handler trait and the
+/// dispatch glue for an event enum (its attributes: below, and in the
+/// `state-signals-derive` crate).
+///
+/// ```
+/// use state_signals::{Reply, Ras, Signal, SignalEvents};
+///
+/// #[derive(SignalEvents, Debug, Clone, PartialEq)]
+/// enum Benchmark {
+///     Start,                                   // wire name "start"
+///     #[signal(rename = "benchmark-stop")]
+///     Stop,
+///     Sample { iteration: u32, host: String }, // fields travel in `metadata`
+/// }
+///
+/// struct Collector;
+/// impl BenchmarkHandler for Collector {
+///     async fn on_start(&mut self, _signal: &Signal) -> Reply { Ras::SUCCESS.into() }
+///     async fn on_stop(&mut self, _signal: &Signal) -> Reply { Reply::failure("disk full") }
+///     async fn on_sample(&mut self, iteration: u32, host: String, _signal: &Signal) -> Reply {
+///         Reply::success().with_message(format!("sample {iteration} from {host}"))
+///     }
+/// }
+///
+/// assert_eq!(Benchmark::EVENTS, ["start", "benchmark-stop", "sample"]);
+/// let metadata = Benchmark::Sample { iteration: 1, host: "a".into() }.to_metadata().unwrap();
+/// assert_eq!(metadata.unwrap()["iteration"], 1);
+/// ```
 #[cfg(feature = "derive")]
 pub use state_signals_derive::SignalEvents;
 
@@ -51,7 +69,9 @@ pub use state_signals_derive::SignalEvents;
 pub use serde_json as json;
 
 /// The `redis` crate this one uses, re-exported for
-/// [`ConnectOptions::client`], the one place a caller hands in one of its types.
+/// [`ConnectOptions::client`], the one place a caller hands in one of its
+/// types (the `redis-client` feature).
+#[cfg(feature = "redis-client")]
 pub use redis;
 
 /// This machine's hostname: the default runner host and responder name.

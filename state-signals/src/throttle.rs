@@ -1,8 +1,8 @@
 //! Throttle: one log line per interval for events that a remote peer can
 //! repeat at will (malformed payloads, dropped signals), with the count.
 
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 /// The shortest time between two lines of one throttle.

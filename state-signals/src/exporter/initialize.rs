@@ -7,7 +7,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use super::{
-    is_reserved, reserved, BoxFuture, SignalExporter, SignalOptions, DEFAULT_SUBSCRIBE_TIMEOUT,
+    BoxFuture, DEFAULT_SUBSCRIBE_TIMEOUT, SignalExporter, SignalOptions, is_reserved, reserved,
 };
 use crate::protocol::INITIALIZATION;
 use crate::{Error, Result};

@@ -18,7 +18,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::protocol::{new_publisher_id, reserved_by, Channels, Metadata, Signal};
+use crate::protocol::{Channels, Metadata, Signal, new_publisher_id, reserved_by};
 use crate::transport::{ConnectOptions, Transport};
 use crate::{Error, Result};
 use state::Shared;
@@ -27,9 +27,9 @@ use state::Shared;
 type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// The default time a publish waits for its answers: 20 s, as in Python.
-pub const DEFAULT_PUBLISH_TIMEOUT: Duration = Duration::from_secs(20);
+pub(crate) const DEFAULT_PUBLISH_TIMEOUT: Duration = Duration::from_secs(20);
 /// The default time `initialize_and_wait` waits for its subscribers: 60 s, as in Python.
-pub const DEFAULT_SUBSCRIBE_TIMEOUT: Duration = Duration::from_secs(60);
+pub(crate) const DEFAULT_SUBSCRIBE_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Publishes state signals for one process and waits for its subscribers' answers.
 ///
@@ -170,6 +170,14 @@ pub(crate) struct SignalOptions {
 }
 
 impl SignalExporter {
+    /// The default time a publish waits for its answers: 20 s, as in Python
+    /// (set another with [`PublishSignal::timeout`]).
+    pub const DEFAULT_PUBLISH_TIMEOUT: Duration = DEFAULT_PUBLISH_TIMEOUT;
+    /// The default time [`initialize_and_wait`](Self::initialize_and_wait)
+    /// waits for its subscribers: 60 s, as in Python (set another with
+    /// [`InitializeAndWait::timeout`]).
+    pub const DEFAULT_SUBSCRIBE_TIMEOUT: Duration = DEFAULT_SUBSCRIBE_TIMEOUT;
+
     /// Starts configuring an exporter for the process `process_name`.
     pub fn builder(process_name: impl Into<String>) -> SignalExporterBuilder {
         SignalExporterBuilder {

@@ -9,8 +9,8 @@ use tokio::time::Instant;
 
 use super::state::{Round, Shared};
 use super::{
-    is_reserved, reserved, BoxFuture, PublishReport, SignalExporter, SignalOptions,
-    DEFAULT_PUBLISH_TIMEOUT,
+    BoxFuture, DEFAULT_PUBLISH_TIMEOUT, PublishReport, SignalExporter, SignalOptions, is_reserved,
+    reserved,
 };
 use crate::protocol::Metadata;
 use crate::{Error, Result};
@@ -35,6 +35,13 @@ impl<'a> PublishSignal<'a> {
             timeout: Some(DEFAULT_PUBLISH_TIMEOUT),
             invalid: None,
         }
+    }
+
+    /// A request that fails with `error` when awaited (a typed event whose
+    /// fields did not serialize).
+    pub(crate) fn refuse(mut self, error: Error) -> Self {
+        self.invalid = Some(error);
+        self
     }
 
     /// The sample number (default `-1`); `0` travels as `0`.
@@ -111,10 +118,10 @@ impl SignalExporter {
         let _turn = self.publish_turn.lock().await;
         let started = Instant::now();
         let mut signal = self.signal(&event, options);
-        if options.sample_no.is_none() {
-            if let Some(sample_no) = self.next_sample() {
-                signal.sample_no = sample_no;
-            }
+        if options.sample_no.is_none()
+            && let Some(sample_no) = self.next_sample()
+        {
+            signal.sample_no = sample_no;
         }
         let (done_tx, done_rx) = oneshot::channel();
         let expected = {

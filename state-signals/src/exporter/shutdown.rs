@@ -3,8 +3,8 @@
 use std::future::IntoFuture;
 
 use super::{BoxFuture, SignalExporter, SignalOptions};
-use crate::protocol::SHUTDOWN;
 use crate::Result;
+use crate::protocol::SHUTDOWN;
 
 /// [`SignalExporter::shutdown`]'s options; await it to shut down.
 #[derive(Debug)]

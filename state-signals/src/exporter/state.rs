@@ -6,10 +6,10 @@ use std::sync::{Mutex, MutexGuard};
 
 use tokio::sync::{broadcast, oneshot, watch};
 
-use super::report::Answer;
 use super::ExporterEvent;
+use super::report::Answer;
 use crate::protocol::Escaped;
-use crate::protocol::{Channels, Response, INITIALIZATION};
+use crate::protocol::{Channels, INITIALIZATION, Response};
 use crate::transport::Incoming;
 
 /// State shared by a `SignalExporter` and its connection's push handler.
@@ -240,10 +240,10 @@ impl Shared {
                 answered,
                 expected,
             });
-            if round.waiting.is_empty() {
-                if let Some(done) = round.done.take() {
-                    let _ = done.send(());
-                }
+            if round.waiting.is_empty()
+                && let Some(done) = round.done.take()
+            {
+                let _ = done.send(());
             }
         } else if round.answers.contains_key(&id) {
             tracing::warn!(responder_id = %Escaped(&id), event = %Escaped(&round.event), "two answers from one responder id to one signal: do two responders share this id? The first was counted");

@@ -7,10 +7,11 @@ use std::task::{Context, Poll};
 use futures_util::Stream;
 use tokio::sync::mpsc;
 
+use crate::Result;
 use crate::protocol::{Channels, Locks, Response, Signal};
+use crate::responder::DEFAULT_QUEUE_CAPACITY;
 use crate::throttle::Throttle;
 use crate::transport::{ConnectOptions, Incoming, Transport};
-use crate::{Result, DEFAULT_QUEUE_CAPACITY};
 
 /// What a [`SignalMonitor`] saw.
 #[derive(Debug, Clone, PartialEq)]
@@ -107,7 +108,7 @@ impl SignalMonitorBuilder {
     }
 
     /// How many signals and responses may wait while nobody reads (default
-    /// [`DEFAULT_QUEUE_CAPACITY`]; at least 1); newer ones are dropped past it.
+    /// [`SignalResponder::DEFAULT_QUEUE_CAPACITY`](crate::SignalResponder::DEFAULT_QUEUE_CAPACITY); at least 1); newer ones are dropped past it.
     pub fn queue_capacity(mut self, capacity: usize) -> Self {
         self.queue_capacity = capacity;
         self
@@ -131,14 +132,14 @@ impl SignalMonitorBuilder {
                 }
                 _ => return,
             };
-            if let Err(mpsc::error::TrySendError::Full(_)) = tx.try_send(observed) {
-                if let Some(since_last) = dropped.hit() {
-                    tracing::warn!(
-                        dropped = dropped.total(),
-                        since_last,
-                        "monitor queue full: dropping the newest messages"
-                    );
-                }
+            if let Err(mpsc::error::TrySendError::Full(_)) = tx.try_send(observed)
+                && let Some(since_last) = dropped.hit()
+            {
+                tracing::warn!(
+                    dropped = dropped.total(),
+                    since_last,
+                    "monitor queue full: dropping the newest messages"
+                );
             }
         })
         .await?;

@@ -6,14 +6,8 @@ use std::fmt;
 /// escaped (`\n`, `\u{1b}` …), so that ids, events, tags and messages
 /// cannot forge log lines or drive a terminal. Other characters, non-ASCII
 /// ones included, are shown as they are.
-///
-/// ```
-/// use state_signals::Escaped;
-/// assert_eq!(Escaped("run\n\x1b[2Jx").to_string(), "run\\n\\u{1b}[2Jx");
-/// assert_eq!(Escaped("pod-7 ü").to_string(), "pod-7 ü");
-/// ```
 #[derive(Debug, Clone, Copy)]
-pub struct Escaped<'a>(pub &'a str);
+pub(crate) struct Escaped<'a>(pub(crate) &'a str);
 
 impl fmt::Display for Escaped<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -25,5 +19,16 @@ impl fmt::Display for Escaped<'_> {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Escaped;
+
+    #[test]
+    fn control_characters_are_escaped_and_the_rest_kept() {
+        assert_eq!(Escaped("run\n\x1b[2Jx").to_string(), "run\\n\\u{1b}[2Jx");
+        assert_eq!(Escaped("pod-7 ü").to_string(), "pod-7 ü");
     }
 }

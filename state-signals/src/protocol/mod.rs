@@ -10,19 +10,20 @@ mod result_code;
 mod signal;
 
 pub use channels::Channels;
-pub use escaped::Escaped;
+pub(crate) use escaped::Escaped;
 pub(crate) use ids::{new_publisher_id, new_responder_id};
 pub(crate) use locks::Locks;
 pub use ras::Ras;
 pub use response::Response;
 pub use result_code::ResultCode;
 pub(crate) use signal::reserved_by;
-pub use signal::{Metadata, Signal, DEFAULT_SAMPLE_NO, DEFAULT_TAG, INITIALIZATION, SHUTDOWN};
+pub(crate) use signal::{INITIALIZATION, SHUTDOWN};
+pub use signal::{Metadata, Signal};
 
 use crate::{Error, Result};
 
 /// The default cap on the size of one received payload: 4 MiB.
-pub const DEFAULT_MAX_PAYLOAD: usize = 4 * 1024 * 1024;
+pub(crate) const DEFAULT_MAX_PAYLOAD: usize = 4 * 1024 * 1024;
 
 /// Why a received payload was skipped.
 #[derive(Debug)]
@@ -68,10 +69,8 @@ fn from_object<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> serde_json::Resu
         .iter()
         .find(|b| !b.is_ascii_whitespace())
         .is_some_and(|b| *b == b'{');
-    if starts_object {
-        if let Ok(parsed) = serde_json::from_slice(bytes) {
-            return Ok(parsed);
-        }
+    if starts_object && let Ok(parsed) = serde_json::from_slice(bytes) {
+        return Ok(parsed);
     }
     let value: serde_json::Value = serde_json::from_slice(bytes)?;
     if !value.is_object() {
@@ -85,7 +84,10 @@ fn from_object<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> serde_json::Resu
 
 /// Parses one JSON payload, whatever its size.
 pub(crate) fn parse<T: serde::de::DeserializeOwned>(what: &'static str, bytes: &[u8]) -> Result<T> {
-    from_object(bytes).map_err(|source| Error::Malformed { what, source })
+    from_object(bytes).map_err(|source| Error::Malformed {
+        what,
+        source: Box::new(source),
+    })
 }
 
 /// The JSON type name of a value, for error messages.

@@ -47,11 +47,7 @@ impl From<i64> for Ras {
 impl From<bool> for Ras {
     /// `true` is success (1), `false` failure (0), as Python counts them.
     fn from(ok: bool) -> Self {
-        if ok {
-            Self::SUCCESS
-        } else {
-            Self::FAILURE
-        }
+        if ok { Self::SUCCESS } else { Self::FAILURE }
     }
 }
 

@@ -6,9 +6,9 @@ use serde::{Deserialize, Serialize};
 pub type Metadata = serde_json::Map<String, serde_json::Value>;
 
 /// The reserved event published by [`SignalExporter::initialize`](crate::SignalExporter::initialize).
-pub const INITIALIZATION: &str = "initialization";
+pub(crate) const INITIALIZATION: &str = "initialization";
 /// The reserved event published by [`SignalExporter::shutdown`](crate::SignalExporter::shutdown).
-pub const SHUTDOWN: &str = "shutdown";
+pub(crate) const SHUTDOWN: &str = "shutdown";
 /// The reserved events, each with the exporter method that alone publishes it.
 const RESERVED: [(&str, &str); 2] = [(INITIALIZATION, "initialize"), (SHUTDOWN, "shutdown")];
 
@@ -21,9 +21,9 @@ pub(crate) fn reserved_by(event: &str) -> Option<&'static str> {
 }
 
 /// The `sample_no` of a signal that names no sample.
-pub const DEFAULT_SAMPLE_NO: i64 = -1;
+pub(crate) const DEFAULT_SAMPLE_NO: i64 = -1;
 /// The `tag` of a signal that names no tag.
-pub const DEFAULT_TAG: &str = "No tag specified";
+pub(crate) const DEFAULT_TAG: &str = "No tag specified";
 
 /// A state/event signal, as it travels on `event-signal-pubsub`.
 ///
@@ -56,10 +56,10 @@ pub struct Signal {
     pub event: String,
     /// The host the process runs on.
     pub runner_host: String,
-    /// The sample number; [`DEFAULT_SAMPLE_NO`] (`-1`) when none.
+    /// The sample number; [`Signal::DEFAULT_SAMPLE_NO`] (`-1`) when none.
     #[serde(default = "default_sample_no")]
     pub sample_no: i64,
-    /// A free-form tag; [`DEFAULT_TAG`] when none.
+    /// A free-form tag; [`Signal::DEFAULT_TAG`] when none.
     #[serde(default = "default_tag")]
     pub tag: String,
     /// Extra data, a JSON object; the key is left out when `None`.
@@ -76,6 +76,18 @@ fn default_tag() -> String {
 }
 
 impl Signal {
+    /// The reserved event published by
+    /// [`SignalExporter::initialize`](crate::SignalExporter::initialize):
+    /// `"initialization"`.
+    pub const INITIALIZATION: &'static str = INITIALIZATION;
+    /// The reserved event published by
+    /// [`SignalExporter::shutdown`](crate::SignalExporter::shutdown): `"shutdown"`.
+    pub const SHUTDOWN: &'static str = SHUTDOWN;
+    /// The `sample_no` of a signal that names no sample: `-1`.
+    pub const DEFAULT_SAMPLE_NO: i64 = DEFAULT_SAMPLE_NO;
+    /// The `tag` of a signal that names no tag: `"No tag specified"`.
+    pub const DEFAULT_TAG: &'static str = DEFAULT_TAG;
+
     /// A signal for `event` with empty ids, the default sample number and
     /// tag, and no metadata; set the rest with the `with_*` methods:
     ///
@@ -168,7 +180,7 @@ impl Signal {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::{json, Value};
+    use serde_json::{Value, json};
 
     fn keys(signal: &Signal) -> Vec<String> {
         let value: Value = serde_json::from_str(&signal.to_json()).unwrap();

@@ -2,12 +2,12 @@
 
 use std::sync::Arc;
 
-use super::intake::Intake;
 use super::Reply;
+use super::intake::Intake;
+use crate::Result;
 use crate::protocol::Escaped;
 use crate::protocol::{Channels, Locks, Response, Signal};
 use crate::transport::Transport;
-use crate::Result;
 
 /// The sending side of a responder: its id, its locks, its answers and its
 /// counters. Cheap to clone; every clone shares the connection. It cannot

@@ -15,7 +15,7 @@ use crate::throttle::Throttle;
 
 /// The default number of ordinary signals a responder queues while its
 /// reader is busy.
-pub const DEFAULT_QUEUE_CAPACITY: usize = 1024;
+pub(crate) const DEFAULT_QUEUE_CAPACITY: usize = 1024;
 
 /// Room kept beyond the capacity for `initialization` and `shutdown`
 /// signals, so that a flood of ordinary signals never pushes them out.
@@ -207,10 +207,8 @@ impl Intake {
                 new_exporter,
             } => (control, new_exporter),
         };
-        if new_exporter {
-            if let Some(serve) = gate.serve.as_mut() {
-                serve.pending.insert(signal.publisher_id.clone());
-            }
+        if new_exporter && let Some(serve) = gate.serve.as_mut() {
+            serve.pending.insert(signal.publisher_id.clone());
         }
         drop(gate);
         let mut queue = self.queue();
@@ -237,10 +235,10 @@ impl Intake {
         if let Some(dropped) = dropped {
             self.overflowed();
             // A dropped `initialization` leaves no undecided exporter behind.
-            if dropped.is_initialization() {
-                if let Some(serve) = self.gate().serve.as_mut() {
-                    serve.pending.remove(&dropped.publisher_id);
-                }
+            if dropped.is_initialization()
+                && let Some(serve) = self.gate().serve.as_mut()
+            {
+                serve.pending.remove(&dropped.publisher_id);
             }
         }
         if let Some(waker) = waker {

@@ -9,7 +9,7 @@ mod serve;
 mod stream;
 
 pub use handle::ResponderHandle;
-pub use intake::DEFAULT_QUEUE_CAPACITY;
+pub(crate) use intake::DEFAULT_QUEUE_CAPACITY;
 pub use reply::Reply;
 pub use serve::Handler;
 pub use stream::Signals;
@@ -17,12 +17,12 @@ pub use stream::Signals;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::Result;
 use crate::protocol::new_responder_id;
 use crate::transport::{ConnectOptions, Incoming, Transport};
-use crate::Result;
 use intake::Intake;
-pub(crate) use serve::guarded;
 use serve::ServeOptions;
+pub(crate) use serve::guarded;
 
 /// Receives state signals and answers them.
 ///
@@ -81,7 +81,7 @@ use serve::ServeOptions;
 /// Signals are filtered as they arrive — by the locks, and while serving by
 /// the exporters served — and what is left waits in a queue of
 /// [`queue_capacity`](SignalResponderBuilder::queue_capacity) ordinary
-/// signals (default [`DEFAULT_QUEUE_CAPACITY`]), with extra room reserved for
+/// signals (default [`SignalResponder::DEFAULT_QUEUE_CAPACITY`]), with extra room reserved for
 /// `initialization` and `shutdown`. When it is full the *oldest* signal of
 /// the same kind is dropped to make room: an exporter publishes one signal
 /// at a time and waits for its answers, so the newest signal is the one
@@ -158,7 +158,7 @@ impl SignalResponderBuilder {
     }
 
     /// How many ordinary signals may wait while the reader is busy (default
-    /// [`DEFAULT_QUEUE_CAPACITY`]; at least 1). `initialization` and
+    /// [`SignalResponder::DEFAULT_QUEUE_CAPACITY`]; at least 1). `initialization` and
     /// `shutdown` have room of their own. Past it, new signals are dropped
     /// and counted (see [`SignalResponder`]).
     pub fn queue_capacity(mut self, signals: usize) -> Self {
@@ -233,6 +233,11 @@ impl SignalResponderBuilder {
 }
 
 impl SignalResponder {
+    /// The default number of ordinary signals a responder queues while its
+    /// reader is busy: 1024 (set another with
+    /// [`SignalResponderBuilder::queue_capacity`]).
+    pub const DEFAULT_QUEUE_CAPACITY: usize = DEFAULT_QUEUE_CAPACITY;
+
     /// Starts configuring a responder.
     pub fn builder() -> SignalResponderBuilder {
         SignalResponderBuilder::default()

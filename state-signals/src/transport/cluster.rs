@@ -23,12 +23,12 @@ use redis::cluster_routing::{
     MultipleNodeRoutingInfo, ResponsePolicy, Route, RoutingInfo, SingleNodeRoutingInfo, SlotAddr,
 };
 use redis::{ProtocolVersion, PushInfo, PushKind, Value};
-use tokio::sync::{watch, Notify};
+use tokio::sync::{Notify, watch};
 
+use super::ConnectOptions;
 use super::incoming::{Decoder, Incoming};
 use super::options::Tls;
 use super::retry::{self, AbortOnDrop};
-use super::ConnectOptions;
 use crate::throttle::Throttle;
 use crate::{Error, Result};
 
@@ -156,12 +156,12 @@ impl ClusterTransport {
             Ok(Ok(_)) => false,
             Err(_) => true,
         };
-        if let (true, Some(generation)) = (timed_out, used) {
-            if self.inner.delivered() == before {
-                self.inner
-                    .lost(generation, command, "a command got no answer in time");
-                self.inner.dead.notify_one();
-            }
+        if let (true, Some(generation)) = (timed_out, used)
+            && self.inner.delivered() == before
+        {
+            self.inner
+                .lost(generation, command, "a command got no answer in time");
+            self.inner.dead.notify_one();
         }
         match result {
             Ok(Ok(value)) => Ok(value),
@@ -268,7 +268,7 @@ impl Inner {
             match client.get_multiplexed_async_connection().await {
                 Ok(_) => return Ok(()),
                 Err(e) if !retry::is_transient(&e) || crate::error::is_tls_failure(&e) => {
-                    return Err(e)
+                    return Err(e);
                 }
                 Err(e) => last = Some(e),
             }
@@ -419,10 +419,10 @@ async fn health_check(inner: Weak<Inner>) {
         let Some(inner) = inner.upgrade() else { return };
         if !woken {
             let current = inner.current.borrow().clone();
-            if let Some((conn, generation)) = current {
-                if let Some((what, why)) = inner.examine(conn, &mut unsubscribed).await {
-                    inner.lost(generation, &what, why);
-                }
+            if let Some((conn, generation)) = current
+                && let Some((what, why)) = inner.examine(conn, &mut unsubscribed).await
+            {
+                inner.lost(generation, &what, why);
             }
         }
         if inner.current.borrow().is_none() {

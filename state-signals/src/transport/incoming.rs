@@ -2,7 +2,7 @@
 
 use redis::{PushInfo, PushKind, Value};
 
-use crate::protocol::{parse_capped, Channels, Response, Signal};
+use crate::protocol::{Channels, Response, Signal, parse_capped};
 use crate::throttle::Throttle;
 
 /// One decoded push.

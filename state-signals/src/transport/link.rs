@@ -7,12 +7,12 @@ use std::time::Duration;
 
 use redis::aio::MultiplexedConnection;
 use redis::{AsyncConnectionConfig, PushInfo, PushKind};
-use tokio::sync::{watch, Notify};
+use tokio::sync::{Notify, watch};
 
-use super::incoming::{Decoder, Incoming};
 use super::ConnectOptions;
-use crate::throttle::Throttle;
+use super::incoming::{Decoder, Incoming};
 use crate::Result;
+use crate::throttle::Throttle;
 
 type Sink = dyn Fn(Incoming) + Send + Sync;
 

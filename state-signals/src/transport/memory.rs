@@ -11,8 +11,8 @@ use std::time::Duration;
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::time::Instant;
 
-use super::incoming::{Decoder, Incoming};
 use super::ConnectOptions;
+use super::incoming::{Decoder, Incoming};
 use crate::{Error, Result};
 
 /// Numbers buses for their names (`memory://bus-3`).
@@ -29,11 +29,10 @@ static BUSES: AtomicU64 = AtomicU64::new(0);
 /// many connections received it, each connection receives a publisher's
 /// messages in order, subscriptions are confirmed, namespaces isolate, and
 /// everything above the transport (reserved events, locks, periodic
-/// republish, timeouts, reports) is the same code as on Redis. It also
-/// injects what tests need: [`drop_connections`](Self::drop_connections),
-/// [`disconnect`](Self::disconnect)/[`reconnect`](Self::reconnect),
-/// [`pause`](Self::pause)/[`resume`](Self::resume) and
-/// [`set_delay`](Self::set_delay).
+/// republish, timeouts, reports) is the same code as on Redis. With the
+/// `test-util` feature (as tokio's: for your tests' dev-dependency) it also
+/// injects faults: `drop_connections`, `disconnect`/`reconnect`,
+/// `pause`/`resume` and `set_delay`.
 ///
 /// It does not model a Redis restart's timing, the health check of a
 /// half-open path, TLS, ACLs, cluster broadcast, or memory limits (each
@@ -158,6 +157,9 @@ impl MemoryBus {
 
     /// Every connection drops and comes back at once, as after a short
     /// network cut: each is told it was disconnected, then resubscribed.
+    ///
+    /// Fault injection, behind the `test-util` feature (for tests).
+    #[cfg(feature = "test-util")]
     pub fn drop_connections(&self) {
         self.disconnect();
         self.reconnect();
@@ -167,6 +169,9 @@ impl MemoryBus {
     /// messages published meanwhile are lost for them, and their commands
     /// wait (and time out after their command timeout), as during a Redis
     /// restart.
+    ///
+    /// Fault injection, behind the `test-util` feature (for tests).
+    #[cfg(feature = "test-util")]
     pub fn disconnect(&self) {
         let mut state = self.state();
         self.inner.up.send_replace(false);
@@ -179,6 +184,9 @@ impl MemoryBus {
 
     /// Ends a [`disconnect`](Self::disconnect): every connection is back,
     /// its subscriptions renewed and confirmed.
+    ///
+    /// Fault injection, behind the `test-util` feature (for tests).
+    #[cfg(feature = "test-util")]
     pub fn reconnect(&self) {
         let state = self.state();
         self.inner.up.send_replace(true);
@@ -192,17 +200,26 @@ impl MemoryBus {
     /// Holds every publish until [`resume`](Self::resume) (Redis'
     /// `CLIENT PAUSE WRITE`): a publisher waits, and gets a command timeout
     /// if the pause outlasts it.
+    ///
+    /// Fault injection, behind the `test-util` feature (for tests).
+    #[cfg(feature = "test-util")]
     pub fn pause(&self) {
         self.inner.paused.send_replace(true);
     }
 
     /// Ends a [`pause`](Self::pause).
+    ///
+    /// Fault injection, behind the `test-util` feature (for tests).
+    #[cfg(feature = "test-util")]
     pub fn resume(&self) {
         self.inner.paused.send_replace(false);
     }
 
     /// Delivers every message published from now on `delay` late (a slow
     /// network); order is kept.
+    ///
+    /// Fault injection, behind the `test-util` feature (for tests).
+    #[cfg(feature = "test-util")]
     pub fn set_delay(&self, delay: Duration) {
         self.state().delay = delay;
     }
@@ -359,15 +376,15 @@ impl MemoryTransport {
         self.ready("SUBSCRIBE", false).await?;
         let id = self.connection.id;
         let mut state = self.bus().state();
-        if let Some(entry) = state.connections.get_mut(&id) {
-            if entry.channels.insert(channel.to_owned()) {
-                let _ = entry.deliveries.send(Delivery::Event(Incoming::Subscribed));
-                state
-                    .subscribed
-                    .entry(channel.to_owned())
-                    .or_default()
-                    .insert(id);
-            }
+        if let Some(entry) = state.connections.get_mut(&id)
+            && entry.channels.insert(channel.to_owned())
+        {
+            let _ = entry.deliveries.send(Delivery::Event(Incoming::Subscribed));
+            state
+                .subscribed
+                .entry(channel.to_owned())
+                .or_default()
+                .insert(id);
         }
         Ok(())
     }

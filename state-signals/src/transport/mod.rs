@@ -9,15 +9,14 @@ mod memory;
 mod options;
 mod retry;
 mod sentinel;
+mod sentinel_master;
 mod server;
 mod target;
 
 pub(crate) use incoming::Incoming;
 pub use memory::MemoryBus;
 pub use options::ConnectOptions;
-pub use options::{
-    DEFAULT_COMMAND_TIMEOUT, DEFAULT_CONNECT_TIMEOUT, DEFAULT_HEALTH_CHECK_INTERVAL,
-};
+pub use sentinel_master::SentinelMaster;
 pub(crate) use target::Target;
 
 use crate::Result;

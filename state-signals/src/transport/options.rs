@@ -2,19 +2,20 @@
 
 use std::time::Duration;
 
-use super::target::{Credentials, Target};
+use super::SentinelMaster;
+use super::target::Target;
 use crate::protocol::{Channels, DEFAULT_MAX_PAYLOAD};
 
 /// The default time to keep trying the first connection: 20 s, as in Python.
-pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(20);
+pub(crate) const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(20);
 /// The default time one Redis command may take before it counts as failed.
-pub const DEFAULT_COMMAND_TIMEOUT: Duration = Duration::from_secs(5);
+pub(crate) const DEFAULT_COMMAND_TIMEOUT: Duration = Duration::from_secs(5);
 /// The default time between two health checks (`PING`) of a connection.
 ///
 /// With the default command timeout, a dead path (a half-open connection
 /// behind a NAT or a proxy, say) is detected within 10 s: one interval plus
 /// one command timeout.
-pub const DEFAULT_HEALTH_CHECK_INTERVAL: Duration = Duration::from_secs(5);
+pub(crate) const DEFAULT_HEALTH_CHECK_INTERVAL: Duration = Duration::from_secs(5);
 
 /// Where and how exporters, responders and monitors connect: the server,
 /// the timeouts, the channel namespace and the payload cap. Build it once
@@ -107,6 +108,20 @@ impl Default for ConnectOptions {
 }
 
 impl ConnectOptions {
+    /// The default time to keep trying the first connection: 20 s, as in
+    /// Python (set another with [`connect_timeout`](Self::connect_timeout)).
+    pub const DEFAULT_CONNECT_TIMEOUT: Duration = DEFAULT_CONNECT_TIMEOUT;
+    /// The default time one Redis command may take before it counts as
+    /// failed: 5 s (set another with [`command_timeout`](Self::command_timeout)).
+    pub const DEFAULT_COMMAND_TIMEOUT: Duration = DEFAULT_COMMAND_TIMEOUT;
+    /// The default time between two health checks (`PING`) of a connection:
+    /// 5 s (set another with
+    /// [`health_check_interval`](Self::health_check_interval)).
+    pub const DEFAULT_HEALTH_CHECK_INTERVAL: Duration = DEFAULT_HEALTH_CHECK_INTERVAL;
+    /// The default cap on the size of one payload: 4 MiB (set another with
+    /// [`max_payload`](Self::max_payload)).
+    pub const DEFAULT_MAX_PAYLOAD: usize = DEFAULT_MAX_PAYLOAD;
+
     /// A Redis URL: `redis://[user:password@]host[:port][/db]` or
     /// `unix:///path/to/redis.sock`. A malformed URL is reported by `connect`.
     pub fn url(url: impl Into<String>) -> Self {
@@ -133,50 +148,23 @@ impl ConnectOptions {
         Self::default().target(Target::Cluster(seeds.into_iter().map(Into::into).collect()))
     }
 
-    /// The master that Redis Sentinels monitor under `master`, followed
-    /// through failovers: every (re)connection asks the Sentinels (URLs,
-    /// `redis://host:26379`) which server is the master now, so after a
-    /// failover the next reconnection lands on the new master and renews
-    /// the subscriptions. TLS options apply to the master; credentials in
-    /// the Sentinel URLs log in to the Sentinels, and
-    /// [`master_password`](Self::master_password) /
-    /// [`master_user`](Self::master_user) to the master.
-    pub fn sentinel<I, S>(sentinels: I, master: impl Into<String>) -> Self
-    where
-        I: IntoIterator<Item = S>,
-        S: Into<String>,
-    {
+    /// The master that Redis Sentinels monitor under a name, followed
+    /// through failovers: every (re)connection asks the Sentinels which
+    /// server is the master now, so after a failover the next reconnection
+    /// lands on the new master and renews the subscriptions. TLS options
+    /// apply to the master; the master's own credentials are set on the
+    /// [`SentinelMaster`].
+    pub fn sentinel(master: SentinelMaster) -> Self {
+        let SentinelMaster {
+            sentinels,
+            master,
+            credentials,
+        } = master;
         Self::default().target(Target::Sentinel {
-            sentinels: sentinels.into_iter().map(Into::into).collect(),
-            master: master.into(),
-            credentials: Credentials::default(),
+            sentinels,
+            master,
+            credentials,
         })
-    }
-
-    /// For a [`sentinel`](Self::sentinel) target: the password to log in
-    /// to the master with (the master's `requirepass`, or the ACL user's
-    /// password with [`master_user`](Self::master_user)). It is kept out
-    /// of logs, errors and `Debug` like a URL's password. Other targets
-    /// carry credentials in their URL: on them this does nothing but log a
-    /// warning.
-    pub fn master_password(mut self, password: impl Into<String>) -> Self {
-        match &mut self.target {
-            Target::Sentinel { credentials, .. } => credentials.password = Some(password.into()),
-            _ => tracing::warn!("master_password has no effect: not a Sentinel target"),
-        }
-        self
-    }
-
-    /// For a [`sentinel`](Self::sentinel) target: the ACL user to log in to
-    /// the master as (with [`master_password`](Self::master_password)).
-    /// Other targets carry the user in their URL: on them this does
-    /// nothing but log a warning.
-    pub fn master_user(mut self, username: impl Into<String>) -> Self {
-        match &mut self.target {
-            Target::Sentinel { credentials, .. } => credentials.username = Some(username.into()),
-            _ => tracing::warn!("master_user has no effect: not a Sentinel target"),
-        }
-        self
     }
 
     /// `host:port`.
@@ -186,6 +174,11 @@ impl ConnectOptions {
 
     /// A client the caller already has (reopened with RESP3, which pub/sub
     /// pushes need; its address, database and credentials are kept).
+    ///
+    /// Behind the `redis-client` feature: it puts the `redis` crate's
+    /// `Client` in this crate's API, so a major release of `redis` is a
+    /// major release of this crate for whoever turns it on.
+    #[cfg(feature = "redis-client")]
     pub fn client(client: redis::Client) -> Self {
         Self::default().target(Target::Client(Box::new(client)))
     }
@@ -196,7 +189,7 @@ impl ConnectOptions {
     }
 
     /// How long to keep trying the first connection, once a second
-    /// (default [`DEFAULT_CONNECT_TIMEOUT`], 20 s).
+    /// (default [`ConnectOptions::DEFAULT_CONNECT_TIMEOUT`], 20 s).
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = Some(timeout);
         self
@@ -210,7 +203,7 @@ impl ConnectOptions {
 
     /// How long one Redis command (`PUBLISH`, `SUBSCRIBE` …) may take before
     /// it fails with [`Error::CommandTimeout`](crate::Error::CommandTimeout)
-    /// (default [`DEFAULT_COMMAND_TIMEOUT`], 5 s). It bounds every call while
+    /// (default [`ConnectOptions::DEFAULT_COMMAND_TIMEOUT`], 5 s). It bounds every call while
     /// Redis is unreachable; a command that ran out of time while nothing
     /// else arrived counts as a sign of a dead connection, which is replaced.
     pub fn command_timeout(mut self, timeout: Duration) -> Self {
@@ -219,7 +212,7 @@ impl ConnectOptions {
     }
 
     /// How often an idle connection is checked with a `PING` (default
-    /// [`DEFAULT_HEALTH_CHECK_INTERVAL`], 5 s). A dead path is detected
+    /// [`ConnectOptions::DEFAULT_HEALTH_CHECK_INTERVAL`], 5 s). A dead path is detected
     /// within this interval plus the command timeout; the connection is then
     /// replaced and every subscription renewed and confirmed.
     pub fn health_check_interval(mut self, interval: Duration) -> Self {

@@ -141,7 +141,7 @@ where
                 return Ok(connected);
             }
             Some(Err(e)) if !is_transient(&e) || crate::error::is_tls_failure(&e) => {
-                return Err(failed(e))
+                return Err(failed(e));
             }
             Some(Err(e)) => {
                 let now = Instant::now();

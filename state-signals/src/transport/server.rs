@@ -19,7 +19,7 @@ use redis::aio::MultiplexedConnection;
 use tokio::time::Instant;
 
 use super::link::{self, Link};
-use super::retry::{self, is_transient, within, AbortOnDrop};
+use super::retry::{self, AbortOnDrop, is_transient, within};
 use super::{ConnectOptions, Incoming};
 use crate::{Error, Result};
 

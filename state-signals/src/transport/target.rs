@@ -13,6 +13,7 @@ pub(crate) enum Target {
     /// A host name or address and a port.
     HostPort(String, u16),
     /// A client the caller already has.
+    #[cfg_attr(not(feature = "redis-client"), allow(dead_code))]
     Client(Box<redis::Client>),
     /// An in-memory bus, no server.
     Memory(super::MemoryBus),
@@ -125,7 +126,7 @@ impl Target {
                 return Err(invalid(redis::RedisError::from((
                     redis::ErrorKind::InvalidClientConfig,
                     "no single-server client for this target",
-                ))))
+                ))));
             }
         };
         let mut settings = info

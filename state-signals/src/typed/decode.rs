@@ -21,12 +21,14 @@
 #[non_exhaustive]
 pub enum DecodeError {
     /// The signal's event is not a variant of the enum.
+    #[non_exhaustive]
     #[error("unknown event `{event}`")]
     UnknownEvent {
         /// The event name received.
         event: String,
     },
     /// The metadata does not hold a field of the variant, or holds it with the wrong type.
+    #[non_exhaustive]
     #[error("event `{event}`: field `{field}`: {reason}")]
     Field {
         /// The event name received.
@@ -39,6 +41,7 @@ pub enum DecodeError {
     },
     /// The metadata as a whole is not what the variant's payload decodes
     /// from (a newtype variant whose payload is not an object, say).
+    #[non_exhaustive]
     #[error("event `{event}`: metadata: {reason}")]
     Payload {
         /// The event name received.

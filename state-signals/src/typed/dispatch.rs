@@ -12,8 +12,9 @@ use crate::responder::Reply;
 /// implementor of the generated handler trait
 /// (`impl<H: BenchmarkHandler> Dispatch<H> for Benchmark`); the typed
 /// responder's [`serve`](crate::TypedSignalResponder::serve) calls it.
-/// The hook methods mirror the generated trait's provided hooks (the
-/// derive's `hooks.rs` table).
+/// Its glue methods are for that generated code and the serve loop only
+/// (hidden here; they may change in any release); implement the
+/// generated handler trait, never this one.
 ///
 /// # Testing a handler without Redis
 ///
@@ -56,15 +57,19 @@ use crate::responder::Reply;
 /// ```
 pub trait Dispatch<H>: SignalEvents {
     /// Calls the handler method of this value's variant.
+    #[doc(hidden)]
     fn dispatch(self, handler: &mut H, signal: &Signal) -> impl Future<Output = Reply> + Send;
 
     /// Whether to subscribe to the exporter that sent this `initialization`.
+    #[doc(hidden)]
     fn subscribe(handler: &mut H, signal: &Signal) -> impl Future<Output = bool> + Send;
 
     /// The answer to a signal whose event is not a variant.
+    #[doc(hidden)]
     fn unknown_event(handler: &mut H, signal: &Signal) -> impl Future<Output = Reply> + Send;
 
     /// The answer to a signal whose metadata does not decode into the variant's fields.
+    #[doc(hidden)]
     fn decode_error(
         handler: &mut H,
         error: DecodeError,
@@ -72,6 +77,7 @@ pub trait Dispatch<H>: SignalEvents {
     ) -> impl Future<Output = Reply> + Send;
 
     /// Called on `shutdown` from a subscribed exporter.
+    #[doc(hidden)]
     fn shutdown(handler: &mut H, signal: &Signal) -> impl Future<Output = ()> + Send;
 
     /// The reply `serve` would send for `signal` (see the trait's docs):

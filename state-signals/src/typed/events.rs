@@ -1,8 +1,8 @@
 //! SignalEvents: an enum whose variants are the legal events.
 
+use crate::Result;
 use crate::protocol::{Metadata, Signal};
 use crate::typed::DecodeError;
-use crate::Result;
 
 /// An enum whose variants are an exporter's legal events; implemented by
 /// `#[derive(SignalEvents)]` (see the derive's documentation).

@@ -1,13 +1,10 @@
 //! TypedSignalExporter: legal events from the enum, `publish` takes only its values.
 
-use std::future::{Future, IntoFuture};
 use std::marker::PhantomData;
-use std::pin::Pin;
-use std::time::Duration;
 
 use super::SignalEvents;
 use crate::exporter::{Initialize, InitializeAndWait, PublishSignal, Shutdown};
-use crate::{ExporterEvents, PublishReport, Result, SignalExporter, SignalExporterBuilder};
+use crate::{ExporterEvents, Result, SignalExporter, SignalExporterBuilder};
 
 /// Configures and connects a [`TypedSignalExporter`]; from
 /// [`SignalExporterBuilder::typed`].
@@ -29,6 +26,14 @@ impl SignalExporterBuilder {
 }
 
 impl<E: SignalEvents> TypedExporterBuilder<E> {
+    forward_setters! { SignalExporterBuilder:
+        fn options(options: crate::ConnectOptions);
+        fn url(url: impl Into<String>);
+        fn number_samples(number: bool);
+        fn evict_after(missed: u32);
+        fn runner_host(host: impl Into<String>);
+    }
+
     /// Connects (see [`SignalExporterBuilder::connect`]).
     ///
     /// # Errors
@@ -81,14 +86,17 @@ impl<E: SignalEvents> TypedSignalExporter<E> {
     ///
     /// Those of [`SignalExporter::publish_signal`], and [`Error::Malformed`](crate::Error::Malformed)
     /// when a field does not serialize.
-    pub fn publish(&self, event: E) -> TypedPublish<'_> {
+    ///
+    /// The request is the same [`PublishSignal`] as the untyped one: set
+    /// its sample, tag and timeout there (its metadata is the event's
+    /// fields; [`PublishSignal::metadata`] would replace them).
+    pub fn publish(&self, event: E) -> PublishSignal<'_> {
         let request = self.inner.publish_signal(event.event_name());
-        let request = match event.to_metadata() {
-            Ok(Some(metadata)) => Ok(request.metadata(metadata)),
-            Ok(None) => Ok(request),
-            Err(error) => Err(error),
-        };
-        TypedPublish { request }
+        match event.to_metadata() {
+            Ok(Some(metadata)) => request.metadata(metadata),
+            Ok(None) => request,
+            Err(error) => request.refuse(error),
+        }
     }
 
     /// See [`SignalExporter::shutdown`].
@@ -111,56 +119,9 @@ impl<E: SignalEvents> TypedSignalExporter<E> {
         self.inner.events()
     }
 
-    /// The string-event exporter underneath.
+    /// The string-event exporter underneath (what "untyped" names on
+    /// every typed type).
     pub fn untyped(&self) -> &SignalExporter {
         &self.inner
-    }
-}
-
-/// [`TypedSignalExporter::publish`]'s options; await it to publish.
-#[derive(Debug)]
-#[must_use = "nothing is published until this is awaited"]
-pub struct TypedPublish<'a> {
-    /// The string publish, or why the value could not be encoded.
-    request: Result<PublishSignal<'a>>,
-}
-
-impl<'a> TypedPublish<'a> {
-    fn map(mut self, f: impl FnOnce(PublishSignal<'a>) -> PublishSignal<'a>) -> Self {
-        self.request = self.request.map(f);
-        self
-    }
-
-    /// The sample number (default `-1`); `0` travels as `0`.
-    pub fn sample(self, sample_no: i64) -> Self {
-        self.map(|r| r.sample(sample_no))
-    }
-
-    /// The signal's tag.
-    pub fn tag(self, tag: impl Into<String>) -> Self {
-        let tag = tag.into();
-        self.map(|r| r.tag(tag))
-    }
-
-    /// How long to wait for the answers (default 20 s).
-    pub fn timeout(self, timeout: Duration) -> Self {
-        self.map(|r| r.timeout(timeout))
-    }
-
-    /// Waits for every answer however long it takes.
-    pub fn no_timeout(self) -> Self {
-        self.map(|r| r.no_timeout())
-    }
-}
-
-impl<'a> IntoFuture for TypedPublish<'a> {
-    type Output = Result<PublishReport>;
-    type IntoFuture = Pin<Box<dyn Future<Output = Result<PublishReport>> + Send + 'a>>;
-
-    fn into_future(self) -> Self::IntoFuture {
-        match self.request {
-            Ok(request) => request.into_future(),
-            Err(error) => Box::pin(std::future::ready(Err(error))),
-        }
     }
 }

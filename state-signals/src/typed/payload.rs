@@ -1,8 +1,8 @@
 //! A variant's payload ⇄ a signal's metadata, through serde: the functions
 //! the code `#[derive(SignalEvents)]` generates calls.
 
-use serde::de::DeserializeOwned;
 use serde::Serialize;
+use serde::de::DeserializeOwned;
 
 use super::DecodeError;
 use crate::protocol::Metadata;
@@ -17,7 +17,7 @@ const MISSING_FIELD: &str = "missing field `";
 pub fn encode_payload<T: Serialize + ?Sized>(payload: &T) -> Result<Option<Metadata>> {
     let value = serde_json::to_value(payload).map_err(|source| Error::Malformed {
         what: "metadata",
-        source,
+        source: Box::new(source),
     })?;
     match value {
         serde_json::Value::Object(map) if map.is_empty() => Ok(None),

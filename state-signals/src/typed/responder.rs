@@ -28,16 +28,15 @@ impl SignalResponderBuilder {
 }
 
 impl<E: SignalEvents> TypedResponderBuilder<E> {
-    /// See [`SignalResponderBuilder::process_name`].
-    pub fn process_name(mut self, process_name: impl Into<String>) -> Self {
-        self.builder = self.builder.process_name(process_name);
-        self
-    }
-
-    /// See [`SignalResponderBuilder::keep_running`].
-    pub fn keep_running(mut self, keep_running: bool) -> Self {
-        self.builder = self.builder.keep_running(keep_running);
-        self
+    forward_setters! { SignalResponderBuilder:
+        fn options(options: crate::ConnectOptions);
+        fn url(url: impl Into<String>);
+        fn name(name: impl Into<String>);
+        fn responder_id(id: impl Into<String>);
+        fn queue_capacity(signals: usize);
+        fn process_name(process_name: impl Into<String>);
+        fn keep_running(keep_running: bool);
+        fn idle_timeout(idle: std::time::Duration);
     }
 
     /// Connects; returns once the signal channel subscription is confirmed.
@@ -107,10 +106,9 @@ pub struct TypedSignalResponder<E> {
 }
 
 impl<E: SignalEvents> TypedSignalResponder<E> {
-    /// The string-event responder's handle underneath: id, locks, manual
-    /// answers, counters (as [`TypedSignalExporter::untyped`](crate::TypedSignalExporter::untyped)
-    /// gives the string-event exporter).
-    pub fn untyped(&self) -> &ResponderHandle {
+    /// The responder's handle: id, locks, manual answers, counters (as
+    /// [`SignalResponder::handle`]).
+    pub fn handle(&self) -> &ResponderHandle {
         self.inner.handle()
     }
 

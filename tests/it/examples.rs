@@ -1,0 +1,125 @@
+//! The README's API-tour programs are `examples/exporter.rs` and
+//! `examples/responder.rs`: the README shows them verbatim, and here they
+//! run together against a real Redis.
+
+use state_signals_test_support as common;
+
+use std::path::PathBuf;
+use std::process::Stdio;
+
+use common::{RedisServer, within, workspace_root};
+
+/// An example's binary, built by `cargo test` next to the test binaries.
+fn example(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().expect("the test binary's path");
+    let dir = exe
+        .parent()
+        .and_then(|deps| deps.parent())
+        .expect("target/<profile>/deps");
+    let path = dir.join("examples").join(name);
+    assert!(
+        path.exists(),
+        "{} is missing: run the tests with `cargo test --workspace --all-features`, which builds the examples",
+        path.display()
+    );
+    path
+}
+
+/// The code of an example without its `//!` header.
+fn example_code(name: &str) -> String {
+    let text =
+        std::fs::read_to_string(workspace_root().join("examples").join(format!("{name}.rs")))
+            .expect("read the example");
+    text.lines()
+        .skip_while(|l| l.starts_with("//!") || l.is_empty())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn the_readme_shows_the_examples_verbatim() {
+    let readme = std::fs::read_to_string(workspace_root().join("README.md")).expect("README");
+    for name in ["exporter", "responder"] {
+        let code = example_code(name);
+        assert!(
+            readme.contains(&code),
+            "README.md must show examples/{name}.rs verbatim (after its `//!` header)"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_readme_exporter_and_responder_work_together() {
+    let server = RedisServer::start().await;
+    let responder = tokio::process::Command::new(example("responder"))
+        .env("REDIS_URL", server.url())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("run the responder example");
+    server.wait_numsub("event-signal-pubsub", 1).await;
+    let exporter = within(
+        tokio::process::Command::new(example("exporter"))
+            .arg("1")
+            .env("REDIS_URL", server.url())
+            .kill_on_drop(true)
+            .output(),
+    )
+    .await
+    .expect("run the exporter example");
+    let out = String::from_utf8_lossy(&exporter.stdout);
+    assert!(
+        exporter.status.success(),
+        "the exporter example exits 0 when all succeeded: {exporter:?}"
+    );
+    assert!(out.contains("benchmark-start: all succeeded"), "{out}");
+    assert!(out.contains("benchmark-stop: all succeeded"), "{out}");
+    let responder = within(responder.wait_with_output())
+        .await
+        .expect("the responder example exits");
+    assert!(
+        responder.status.success(),
+        "the responder example returns after the exporter's shutdown: {responder:?}"
+    );
+    let seen = String::from_utf8_lossy(&responder.stdout);
+    assert!(
+        seen.contains("benchmark-start (sample 0, tag \"run-42\")"),
+        "{seen}"
+    );
+    assert!(
+        seen.contains("benchmark-stop (sample 1, tag \"run-42\")"),
+        "{seen}"
+    );
+}
+
+#[tokio::test]
+async fn the_quickstart_runs_on_the_in_memory_bus_without_a_server() {
+    // Nothing listens on this port: the quickstart must fall back to the bus.
+    let nothing = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
+    let probe = nothing.local_addr().expect("its address").to_string();
+    drop(nothing);
+    let out = within(
+        tokio::process::Command::new(example("quickstart"))
+            .env_remove("REDIS_URL")
+            .env("QUICKSTART_PROBE", &probe)
+            .kill_on_drop(true)
+            .output(),
+    )
+    .await
+    .expect("run the quickstart example");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{out:?}");
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert!(
+        lines[0].starts_with(&format!(
+            "no Redis on {probe} and REDIS_URL unset: running on the in-memory bus"
+        )),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("benchmark-start: all succeeded"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("collector-c: ras 0 disk full"), "{stdout}");
+}

@@ -1,0 +1,156 @@
+//! Connections never go deaf: a half-open path (behind the test proxy) is
+//! detected and replaced, a refused resubscription is retried until it is
+//! allowed again, and a publish in flight on a dead path ends.
+
+use state_signals_test_support as common;
+
+use std::time::Duration;
+
+use common::proxy::Proxy;
+use common::{RedisServer, next_event, short_liveness, spawn_answering, within};
+use state_signals::{ConnectOptions, ExporterEvent, Reply, ResultCode};
+
+/// Through the proxy, with the tests' short liveness bound.
+fn behind(proxy: &Proxy) -> ConnectOptions {
+    short_liveness(ConnectOptions::url(proxy.url()))
+}
+
+#[tokio::test]
+async fn a_blackholed_exporter_and_responder_reconnect_and_answers_flow_again() {
+    let server = RedisServer::start().await;
+    let proxy = Proxy::start(server.port()).await;
+    let responder = within(
+        server
+            .responder()
+            .options(behind(&proxy))
+            .responder_id("r")
+            .connect(),
+    )
+    .await
+    .unwrap();
+    let handle = responder.handle().clone();
+    spawn_answering(responder, |_| Some(Reply::success()));
+    let exporter = within(server.exporter("bench").options(behind(&proxy)).connect())
+        .await
+        .unwrap();
+    within(exporter.initialize_and_wait(1, ["tick"]))
+        .await
+        .unwrap();
+    let report = within(exporter.publish_signal("tick")).await.unwrap();
+    assert_eq!(report.code, ResultCode::AllSucceeded);
+
+    let mut events = exporter.events();
+    // Dead paths, and for a while no new path either: both keep trying.
+    proxy.refuse();
+    proxy.blackhole();
+    server
+        .wait_numsub_until("event-signal-pubsub", |n| n == 0)
+        .await;
+    next_event(&mut events, |e| matches!(e, ExporterEvent::ConnectionLost)).await;
+    proxy.resume();
+    next_event(&mut events, |e| matches!(e, ExporterEvent::Subscribed)).await;
+    server.wait_numsub("event-signal-pubsub", 1).await;
+    let report = within(exporter.publish_signal("tick")).await.unwrap();
+    assert_eq!(report.code, ResultCode::AllSucceeded, "{report:?}");
+    assert!(
+        handle.is_subscribed(),
+        "it answered, so it is subscribed again"
+    );
+}
+
+#[tokio::test]
+async fn a_subscribe_refused_at_connect_is_a_typed_error_at_once() {
+    let server = RedisServer::start().await;
+    server
+        .acl_setuser(
+            "u",
+            &[
+                "on",
+                ">pw",
+                "resetchannels",
+                "&event-signal-response",
+                "+@all",
+            ],
+        )
+        .await;
+    let url = format!("redis://u:pw@127.0.0.1:{}", server.port());
+    let error = within(state_signals::SignalResponder::builder().url(url).connect())
+        .await
+        .unwrap_err();
+    assert!(error.is_permission_denied(), "{error}");
+}
+
+#[tokio::test]
+async fn a_publish_in_flight_on_a_blackholed_path_ends_with_the_responder_missing() {
+    let server = RedisServer::start().await;
+    let proxy = Proxy::start(server.port()).await;
+    let responder = within(server.responder().responder_id("stuck").connect())
+        .await
+        .unwrap();
+    spawn_answering(responder, |_| None);
+    let exporter = within(server.exporter("bench").options(behind(&proxy)).connect())
+        .await
+        .unwrap();
+    within(exporter.initialize_and_wait(1, ["tick"]))
+        .await
+        .unwrap();
+    let mut wire = server.raw_subscriber("event-signal-pubsub").await;
+    let publish = exporter
+        .publish_signal("tick")
+        .timeout(Duration::from_secs(3));
+    let cut = async {
+        common::next_json(&mut wire).await;
+        proxy.blackhole();
+    };
+    let (report, ()) =
+        within(async { tokio::join!(std::future::IntoFuture::into_future(publish), cut) }).await;
+    let report = report.unwrap();
+    assert_eq!(report.code, ResultCode::SomeMissing, "{report:?}");
+    assert!(report.missing.contains("stuck"), "{report:?}");
+}
+
+#[tokio::test]
+async fn a_refused_resubscription_is_retried_until_it_is_allowed_again() {
+    let server = RedisServer::start().await;
+    let both = [
+        "on",
+        ">pw",
+        "resetchannels",
+        "&event-signal-pubsub",
+        "&event-signal-response",
+        "+@all",
+    ];
+    server.acl_setuser("u", &both).await;
+    let url = format!("redis://u:pw@127.0.0.1:{}", server.port());
+    let responder = within(
+        state_signals::SignalResponder::builder()
+            .url(url)
+            .responder_id("r")
+            .connect(),
+    )
+    .await
+    .unwrap();
+    let handle = responder.handle().clone();
+    spawn_answering(responder, |_| Some(Reply::success()));
+    let exporter = within(server.exporter("bench").connect()).await.unwrap();
+    within(exporter.initialize_and_wait(1, ["tick"]))
+        .await
+        .unwrap();
+
+    // Revoking the signal channel disconnects the responder; its
+    // resubscription is refused (NOPERM) until the permission is back.
+    server
+        .acl_setuser("u", &["resetchannels", "&event-signal-response"])
+        .await;
+    server
+        .wait_numsub_until("event-signal-pubsub", |n| n == 0)
+        .await;
+    server.acl_setuser("u", &both).await;
+    server.wait_numsub("event-signal-pubsub", 1).await;
+    let report = within(exporter.publish_signal("tick")).await.unwrap();
+    assert_eq!(report.code, ResultCode::AllSucceeded, "{report:?}");
+    assert!(
+        handle.is_subscribed(),
+        "it answered, so it is subscribed again"
+    );
+}
