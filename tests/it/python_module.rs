@@ -1,69 +1,106 @@
-//! The Python drop-in module `state_signals_rs` (`state-signals-py/`):
-//! built into the interop venv with `maturin develop` and run through its
-//! pytest suite (`state-signals-py/tests`), against real Redis servers and
-//! the real `state-signals` 1.0.1 package.
+//! The Python drop-in module `state_signals_rs` (`state-signals-py/`), run
+//! through its pytest suite (`state-signals-py/tests`) against real Redis
+//! servers and the real `state-signals` 1.0.1 package.
+//!
+//! The module is built once, by cargo, in the suite's own target directory
+//! (with the same features, so only the extension itself is compiled), and
+//! imported from a staged copy of the Python package: no `maturin`, no
+//! second dependency build, no `pip install` on every run.
 
 use state_signals_test_support as common;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// `maturin` and `pytest` in the venv, installed on first use.
-fn tools(venv: &Path) {
+/// `pytest` in the venv, installed on first use.
+fn pytest(venv: &Path) {
     let marker = venv.join(".python-module-tools");
     if marker.exists() {
         return;
     }
     let python = venv.join("bin").join("python");
     let status = Command::new(&python)
-        .args([
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "maturin>=1.7,<2",
-            "pytest>=7",
-        ])
+        .args(["-m", "pip", "install", "--quiet", "pytest>=7"])
         .status()
         .unwrap_or_else(|e| panic!("cannot run pip ({e}): the module tests need python3 with pip"));
     assert!(
         status.success(),
-        "`pip install maturin pytest` failed ({status}): the module tests need PyPI"
+        "`pip install pytest` failed ({status}): the module tests need PyPI"
     );
     std::fs::write(marker, "").expect("write the tools marker");
+}
+
+/// Builds the extension with cargo (a no-op when it is up to date) and
+/// stages the package — its Python sources and the extension as
+/// `_native.abi3.so` — in `target/python-module`; returns that directory.
+fn staged_module(root: &Path) -> PathBuf {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    // The same feature set as `cargo test --workspace --all-features`, so
+    // that every dependency is the unit that run already built.
+    let built = Command::new(&cargo)
+        .args([
+            "build",
+            "--workspace",
+            "--all-features",
+            "--all-targets",
+            "--message-format=short",
+        ])
+        .current_dir(root)
+        .output()
+        .expect("run cargo");
+    assert!(
+        built.status.success(),
+        "building the Python module failed:\n{}",
+        String::from_utf8_lossy(&built.stderr)
+    );
+    let target =
+        std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
+    let library = target.join("debug").join("libstate_signals_rs.so");
+    assert!(
+        library.exists(),
+        "cargo built no {} (the module is Linux-only in this suite)",
+        library.display()
+    );
+    let stage = target.join("python-module");
+    let package = stage.join("state_signals_rs");
+    std::fs::create_dir_all(&package).expect("create the staging directory");
+    let sources = root
+        .join("state-signals-py")
+        .join("python")
+        .join("state_signals_rs");
+    for entry in std::fs::read_dir(&sources).expect("read the package sources") {
+        let path = entry.expect("a package file").path();
+        if path.is_file() {
+            std::fs::copy(&path, package.join(path.file_name().expect("a file name")))
+                .expect("stage a package file");
+        }
+    }
+    // Replaced, not overwritten: a running interpreter may map the old one.
+    let native = package.join("_native.abi3.so");
+    let fresh = package.join("_native.abi3.so.new");
+    std::fs::copy(&library, &fresh).expect("stage the extension");
+    std::fs::rename(&fresh, &native).expect("install the staged extension");
+    stage
 }
 
 #[test]
 fn the_python_module_passes_its_pytest_suite() {
     let python = common::python();
     let root = common::workspace_root();
-    let venv = root.join(".venv");
-    // One build at a time (another test run may share the venv).
+    // One build and staging at a time (another test run may share them).
     let lock = std::fs::File::create(root.join(".venv.lock")).expect("create the venv lock");
     lock.lock().expect("lock the venv");
-    tools(&venv);
-    let crate_dir = root.join("state-signals-py");
-    // Its own target directory: the running `cargo test` holds the main one.
-    let built = Command::new(venv.join("bin").join("maturin"))
-        .args(["develop", "--quiet"])
-        .current_dir(&crate_dir)
-        .env("VIRTUAL_ENV", &venv)
-        .env("CARGO_TARGET_DIR", root.join("target").join("python"))
-        .output()
-        .expect("run maturin");
-    assert!(
-        built.status.success(),
-        "`maturin develop` failed:\n{}{}",
-        String::from_utf8_lossy(&built.stdout),
-        String::from_utf8_lossy(&built.stderr)
-    );
+    pytest(&root.join(".venv"));
+    let stage = staged_module(&root);
     drop(lock);
+    let crate_dir = root.join("state-signals-py");
     // A hang (a wait that kept the GIL, say) ends after 10 minutes.
     let tests = Command::new("timeout")
         .arg("600")
         .arg(&python)
         .args(["-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"])
         .current_dir(&crate_dir)
+        .env("PYTHONPATH", &stage)
         .env("PYTHONDONTWRITEBYTECODE", "1")
         .output()
         .expect("run pytest under `timeout` (coreutils)");

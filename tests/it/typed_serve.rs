@@ -281,3 +281,46 @@ async fn serve_until_stops_when_its_future_completes() {
     stop_tx.send(()).unwrap();
     within(task).await.unwrap().unwrap();
 }
+
+/// Every option of the untyped builders is accepted after `typed::<E>()`,
+/// and takes effect: here the idle timeout ends serving, and the exporter
+/// side's options reach the connection.
+#[tokio::test]
+async fn every_builder_option_is_accepted_after_typed() {
+    let server = RedisServer::start().await;
+    let responder = within(
+        state_signals::SignalResponder::builder()
+            .typed::<Benchmark>()
+            .options(server.options())
+            .name("late-options")
+            .queue_capacity(8)
+            .process_name("no-such-benchmark")
+            .keep_running(false)
+            .idle_timeout(Duration::from_millis(200))
+            .connect(),
+    )
+    .await
+    .unwrap();
+    let error = within(responder.serve(Collector::default()))
+        .await
+        .map(|_| ())
+        .unwrap_err();
+    assert!(
+        matches!(error, state_signals::Error::IdleTimeout { idle, .. } if idle == Duration::from_millis(200)),
+        "{error}"
+    );
+
+    let exporter = within(
+        state_signals::SignalExporter::builder("late-options")
+            .typed::<Benchmark>()
+            .url(server.url())
+            .number_samples(true)
+            .evict_after(2)
+            .runner_host("bench-host")
+            .connect(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(exporter.untyped().runner_host(), "bench-host");
+    within(exporter.shutdown()).await.unwrap();
+}

@@ -14,7 +14,7 @@ use serde_json::json;
 use state_signals::ResultCode;
 
 /// Signals published at the blocked responder.
-const FLOOD: usize = 300_000;
+const FLOOD: usize = 100_000;
 /// A bound on each step, so that a hang fails the test instead of the CI run.
 const SCENARIO_LIMIT: Duration = Duration::from_secs(600);
 /// The peak resident set the responder may reach.

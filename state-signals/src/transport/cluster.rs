@@ -77,7 +77,6 @@ impl ClusterTransport {
         options: &ConnectOptions,
         sink: impl Fn(Incoming) + Send + Sync + 'static,
     ) -> Result<Self> {
-        super::link::install_crypto_provider();
         let inner = Arc::new(Inner {
             seeds: seeds.to_vec(),
             tls: options.tls.clone(),

@@ -59,7 +59,6 @@ impl Link {
     ) -> Result<Arc<Self>> {
         Ok(Arc::new(Self {
             source: {
-                install_crypto_provider();
                 match &options.target {
                     super::Target::Sentinel {
                         sentinels,
@@ -243,17 +242,6 @@ impl Link {
             .await;
         self.install(conn);
     }
-}
-
-/// Installs rustls' `ring` provider for the process, once, unless the
-/// application installed one: users never meet rustls' "no provider" panic.
-pub(super) fn install_crypto_provider() {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(|| {
-        if rustls::crypto::CryptoProvider::get_default().is_none() {
-            let _ = rustls::crypto::ring::default_provider().install_default();
-        }
-    });
 }
 
 /// Watches the link for as long as the transport lives: a health check
