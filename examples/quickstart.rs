@@ -2,12 +2,14 @@
 //! responder fails `benchmark-stop`. Prints each publish report.
 //!
 //! ```text
-//! cargo run --example quickstart            # Redis at $REDIS_URL or 127.0.0.1:6379
+//! cargo run --example quickstart -- --in-memory   # the in-memory bus, whatever runs here
+//! cargo run --example quickstart                  # Redis at $REDIS_URL or 127.0.0.1:6379
 //! ```
 //!
-//! With `REDIS_URL` unset and nothing listening on 127.0.0.1:6379, it runs
-//! on the in-memory bus instead and says so (`QUICKSTART_PROBE=host:port`
-//! changes the address probed, for tests).
+//! The first line of output names the transport. Without `--in-memory`,
+//! with `REDIS_URL` unset and nothing listening on 127.0.0.1:6379, it runs
+//! on the in-memory bus and says why (`QUICKSTART_PROBE=host:port` changes
+//! the address probed, for tests).
 
 use std::time::Duration;
 
@@ -89,6 +91,8 @@ async fn main() -> state_signals::Result<()> {
         .typed::<Phase>()
         .connect()
         .await?;
+    // The collectors are connected already; responders in other processes
+    // that may start later need `.periodic(true)`.
     exporter.initialize_and_wait(3).await?;
     println!("subscribers: {}", exporter.subscribers().join(", "));
 
@@ -109,20 +113,37 @@ async fn main() -> state_signals::Result<()> {
     Ok(())
 }
 
-/// `$REDIS_URL`; else Redis on 127.0.0.1:6379 if something listens there;
-/// else the in-memory bus, said in one line.
+/// `--in-memory`: the in-memory bus; else `$REDIS_URL`; else Redis on
+/// 127.0.0.1:6379 if something listens there; else the in-memory bus. The
+/// choice is the program's first line of output.
 async fn target() -> ConnectOptions {
+    let mut in_memory = false;
+    for arg in std::env::args().skip(1) {
+        match arg.as_str() {
+            "--in-memory" => in_memory = true,
+            other => {
+                eprintln!("unknown argument `{other}`; usage: quickstart [--in-memory]");
+                std::process::exit(2);
+            }
+        }
+    }
+    if in_memory {
+        println!("transport: the in-memory bus (--in-memory), no Redis");
+        return ConnectOptions::in_memory(&MemoryBus::new());
+    }
     if let Ok(url) = std::env::var("REDIS_URL") {
+        println!("transport: Redis at $REDIS_URL");
         return ConnectOptions::url(url);
     }
     let probe = std::env::var("QUICKSTART_PROBE").unwrap_or_else(|_| "127.0.0.1:6379".into());
     let connect = tokio::net::TcpStream::connect(probe.as_str());
     if let Ok(Ok(_)) = tokio::time::timeout(Duration::from_secs(1), connect).await {
+        println!("transport: Redis at redis://{probe}");
         return ConnectOptions::url(format!("redis://{probe}"));
     }
     println!(
-        "no Redis on {probe} and REDIS_URL unset: running on the in-memory bus \
-         (start redis-server, or set REDIS_URL=redis://host:port, to use a server)"
+        "transport: the in-memory bus (no Redis on {probe} and REDIS_URL unset; \
+         start redis-server, or set REDIS_URL=redis://host:port, to use a server)"
     );
     ConnectOptions::in_memory(&MemoryBus::new())
 }

@@ -7,6 +7,9 @@ use std::time::Duration;
 use indicatif::{ProgressBar, ProgressStyle};
 use state_signals::{ExporterEvent, ExporterEvents};
 
+/// How long a wait runs before its hint is shown.
+const QUIET_WAIT: Duration = Duration::from_secs(3);
+
 /// Draws what an exporter observes while a call runs.
 pub struct Progress {
     events: ExporterEvents,
@@ -23,17 +26,23 @@ impl Progress {
         }
     }
 
-    /// Runs `fut` while showing "waiting for subscribers k/n (t)".
+    /// Runs `fut` while showing "waiting for subscribers k/n (t)"; after a
+    /// few quiet seconds without `--periodic`, says that responders
+    /// starting later need it (the library logs the same).
     pub async fn subscribers<T>(
         &mut self,
         have: usize,
         want: usize,
+        periodic: bool,
         fut: impl IntoFuture<Output = T>,
     ) -> T {
         if want > 0 {
             self.note(format!("waiting for {want} subscribers"));
         }
-        self.track("waiting for subscribers", have, want, fut).await
+        let hint = (want > 0 && !periodic)
+            .then_some("responders that start after the initialization need --periodic");
+        self.track("waiting for subscribers", have, want, hint, fut)
+            .await
     }
 
     /// Runs `fut` while showing "<event>: k/n answered (t)".
@@ -43,7 +52,7 @@ impl Progress {
         want: usize,
         fut: impl IntoFuture<Output = T>,
     ) -> T {
-        self.track(&format!("{event}: answered"), 0, want, fut)
+        self.track(&format!("{event}: answered"), 0, want, None, fut)
             .await
     }
 
@@ -66,6 +75,7 @@ impl Progress {
         label: &str,
         have: usize,
         want: usize,
+        hint: Option<&str>,
         fut: impl IntoFuture<Output = T>,
     ) -> T {
         let bar = self.terminal.then(|| {
@@ -80,8 +90,19 @@ impl Progress {
             bar
         });
         let mut fut = std::pin::pin!(fut.into_future());
+        let quiet = tokio::time::sleep(QUIET_WAIT);
+        let mut quiet = std::pin::pin!(quiet);
+        let mut hinted = hint.is_none();
         loop {
             tokio::select! {
+                () = &mut quiet, if !hinted => {
+                    hinted = true;
+                    let hint = hint.unwrap_or_default();
+                    match &bar {
+                        Some(bar) => bar.set_message(format!("{label} ({hint})")),
+                        None => self.note(hint.to_owned()),
+                    }
+                }
                 out = &mut fut => {
                     if let Some(bar) = bar {
                         bar.finish_and_clear();

@@ -87,7 +87,7 @@ async fn session(
         None => init.no_timeout(),
     };
     let want = args.await_count.unwrap_or(0);
-    progress.subscribers(0, want, init).await?;
+    progress.subscribers(0, want, args.periodic, init).await?;
     if want > 0 {
         progress.note(format!("{} subscribers", exporter.subscriber_count()));
     }

@@ -37,13 +37,17 @@ fn example_code(name: &str) -> String {
 }
 
 #[test]
-fn the_readme_shows_the_examples_verbatim() {
-    let readme = std::fs::read_to_string(workspace_root().join("README.md")).expect("README");
+fn the_api_guide_shows_the_examples_verbatim() {
+    let guide = workspace_root()
+        .join("state-signals")
+        .join("docs")
+        .join("api.md");
+    let guide = std::fs::read_to_string(guide).expect("the API guide");
     for name in ["exporter", "responder"] {
         let code = example_code(name);
         assert!(
-            readme.contains(&code),
-            "README.md must show examples/{name}.rs verbatim (after its `//!` header)"
+            guide.contains(&code),
+            "state-signals/docs/api.md must show examples/{name}.rs verbatim (after its `//!` header)"
         );
     }
 }
@@ -113,12 +117,66 @@ async fn the_quickstart_runs_on_the_in_memory_bus_without_a_server() {
     let lines: Vec<&str> = stdout.lines().collect();
     assert!(
         lines[0].starts_with(&format!(
-            "no Redis on {probe} and REDIS_URL unset: running on the in-memory bus"
+            "transport: the in-memory bus (no Redis on {probe} and REDIS_URL unset"
         )),
         "{stdout}"
     );
     assert!(
         stdout.contains("benchmark-start: all succeeded"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("collector-c: ras 0 disk full"), "{stdout}");
+}
+
+/// `--in-memory` is one self-contained command: it runs on the bus even
+/// with a Redis server up and `REDIS_URL` pointing at it, and says so first.
+#[tokio::test]
+async fn the_quickstart_runs_in_memory_on_request_with_a_server_up() {
+    let server = RedisServer::start().await;
+    let before = server.connections_received().await;
+    let out = within(
+        tokio::process::Command::new(example("quickstart"))
+            .arg("--in-memory")
+            .env("REDIS_URL", server.url())
+            .env("QUICKSTART_PROBE", format!("127.0.0.1:{}", server.port()))
+            .kill_on_drop(true)
+            .output(),
+    )
+    .await
+    .expect("run the quickstart example");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(
+        stdout.lines().next(),
+        Some("transport: the in-memory bus (--in-memory), no Redis"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("benchmark-stop: some failed"), "{stdout}");
+    // Only this test's own query connected meanwhile: the quickstart did not.
+    assert_eq!(
+        server.connections_received().await,
+        before + 1,
+        "it used Redis"
+    );
+}
+
+/// On Redis, the first line says so.
+#[tokio::test]
+async fn the_quickstart_on_redis_names_its_transport() {
+    let server = RedisServer::start().await;
+    let out = within(
+        tokio::process::Command::new(example("quickstart"))
+            .env("REDIS_URL", server.url())
+            .kill_on_drop(true)
+            .output(),
+    )
+    .await
+    .expect("run the quickstart example");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(
+        stdout.lines().next(),
+        Some("transport: Redis at $REDIS_URL"),
         "{stdout}"
     );
     assert!(stdout.contains("collector-c: ras 0 disk full"), "{stdout}");

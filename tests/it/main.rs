@@ -17,6 +17,7 @@ mod parity;
 mod publish_reports;
 mod python_interop;
 mod python_module;
+mod readme_snippets;
 mod responder_locks;
 mod sentinel;
 mod serve_loop;

@@ -373,3 +373,25 @@ async fn answers_from_outside_the_set_are_reported_and_the_set_can_be_edited() {
         "nobody to wait for: {report:?}"
     );
 }
+
+/// No silent wait: `initialize_and_wait` without `periodic` says within a
+/// few seconds what it waits for, and that responders connecting after the
+/// initialization need `periodic`.
+#[tokio::test]
+async fn a_quiet_wait_says_what_it_waits_for_and_names_periodic() {
+    let mut logs = common::logs::capture();
+    let server = RedisServer::start().await;
+    let exporter = within(server.exporter("bench").connect()).await.unwrap();
+    let wait = exporter
+        .initialize_and_wait(1, EVENTS)
+        .timeout(Duration::from_secs(60));
+    tokio::select! {
+        result = wait => panic!("the wait ended with no subscriber: {result:?}"),
+        line = within(logs.line_with("waiting for subscribers")) => {
+            let line = line.expect("a log line");
+            assert!(line.contains("INFO"), "{line}");
+            assert!(line.contains("expected=1") && line.contains("arrived=0"), "{line}");
+            assert!(line.contains("periodic(true)"), "{line}");
+        }
+    }
+}

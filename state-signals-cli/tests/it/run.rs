@@ -343,3 +343,42 @@ async fn the_summary_names_who_is_missing() {
     assert_eq!(out.code(), 2, "{out:?}");
     assert!(out.stderr.contains("missing: stuck"), "{}", out.stderr);
 }
+
+/// No silent wait: `run --await` without `--periodic` says within a few
+/// seconds that responders starting later need `--periodic`.
+#[tokio::test]
+async fn a_quiet_await_names_periodic_on_its_terminal_line() {
+    use tokio::io::AsyncBufReadExt;
+
+    let server = RedisServer::start().await;
+    let mut child = cli(
+        &server,
+        &[
+            "run",
+            "--process",
+            "bench",
+            "--await",
+            "1",
+            "--await-timeout",
+            "60",
+            "start",
+        ],
+    )
+    .spawn()
+    .expect("spawn run");
+    let mut stderr = tokio::io::BufReader::new(child.stderr.take().expect("stderr")).lines();
+    let hint = cli_support::common::within(async {
+        while let Some(line) = stderr.next_line().await.expect("read stderr") {
+            if line.contains("--periodic") {
+                return line;
+            }
+        }
+        panic!("run ended without naming --periodic");
+    })
+    .await;
+    assert_eq!(
+        hint,
+        "state-signals: responders that start after the initialization need --periodic"
+    );
+    child.kill().await.expect("stop run");
+}

@@ -12,6 +12,10 @@ use super::{
 use crate::protocol::INITIALIZATION;
 use crate::{Error, Result};
 
+/// How long `initialize_and_wait` waits quietly before it says, once, what
+/// it is waiting for.
+const QUIET_WAIT: Duration = Duration::from_secs(3);
+
 /// [`SignalExporter::initialize`]'s options; await it to run it.
 #[derive(Debug)]
 #[must_use = "nothing is published until this is awaited"]
@@ -112,7 +116,11 @@ impl<'a> InitializeAndWait<'a> {
     }
 
     /// Republishes `initialization` every second while waiting, for
-    /// responders that start late (default: off).
+    /// responders that start late (default: off). Without it, a responder
+    /// that connects after the one `initialization` message never
+    /// subscribes, and the wait runs into its timeout; after a few quiet
+    /// seconds the wait logs (at info) how many subscribers it has and says
+    /// so.
     pub fn periodic(mut self, periodic: bool) -> Self {
         self.periodic = periodic;
         self
@@ -198,10 +206,34 @@ impl SignalExporter {
                 }
             }
         };
+        // No silent wait: after a few seconds, say what is awaited and, without
+        // `periodic`, that a responder connecting after the one
+        // `initialization` message is never counted.
+        let hint = async {
+            tokio::time::sleep(QUIET_WAIT).await;
+            let arrived = self.subscriber_count();
+            if periodic {
+                tracing::info!(
+                    expected = count,
+                    arrived,
+                    "waiting for subscribers (initialization republished every second)"
+                );
+            } else {
+                tracing::info!(
+                    expected = count,
+                    arrived,
+                    "waiting for subscribers; responders that connect after the initialization \
+                     are not counted unless it is republished: use `periodic(true)` \
+                     (CLI: --periodic) if they may start later"
+                );
+            }
+            std::future::pending::<()>().await;
+        };
         let waited = async {
             tokio::select! {
                 () = reached => {}
                 () = republish => {}
+                () = hint => {}
             }
         };
         let in_time = match timeout {

@@ -3,6 +3,7 @@
 #![allow(missing_docs, clippy::new_without_default)]
 
 pub mod cluster;
+pub mod logs;
 pub mod proxy;
 pub mod sentinel;
 pub mod tls;
@@ -298,6 +299,19 @@ impl RedisServer {
             }
         };
         within(async { tokio::join!(publish.into_future(), inject).0 }).await
+    }
+
+    /// How many connections the server has accepted so far (`INFO stats`
+    /// `total_connections_received`), this query's own included.
+    pub async fn connections_received(&self) -> u64 {
+        let mut conn = self.connection().await;
+        let info: String = within(redis::cmd("INFO").arg("stats").query_async(&mut conn))
+            .await
+            .expect("INFO stats");
+        info.lines()
+            .find_map(|l| l.strip_prefix("total_connections_received:"))
+            .and_then(|n| n.trim().parse().ok())
+            .expect("total_connections_received in INFO stats")
     }
 
     /// How many clients are subscribed to `channel`.
