@@ -102,6 +102,62 @@ def ctrl_c_ms(port, module="state_signals_rs", runs=5):
     return sorted(delays)[len(delays) // 2]
 
 
+def library_responders(port, k, processes=4):
+    """K of the library's responders on the default channels, in up to
+    `processes` processes of the CLI (`bench-worker`); returns once every
+    one is subscribed. Close their stdin to stop them."""
+    procs = []
+    processes = max(1, min(processes, k))
+    for i in range(processes):
+        count = k // processes + (1 if i < k % processes else 0)
+        proc = subprocess.Popen([BIN, "--redis", f"redis://127.0.0.1:{port}", "-q", "bench-worker",
+                                 "--responders", str(count)],
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        if proc.stdout.readline().strip() != "ready":
+            raise SystemExit("a bench worker did not get ready")
+        procs.append(proc)
+    return procs
+
+
+def python_external(port, k, n, module):
+    """The module's (or package's) exporter against K library responders
+    in other processes: the exporter side alone."""
+    workers = library_responders(port, k)
+    try:
+        out = subprocess.run([VENV_PY, PY_BENCH, "exporter", str(port), str(k), str(n), "--external",
+                              "--module", module], check=True, capture_output=True, text=True,
+                             timeout=600).stdout
+        return json.loads(out.strip().splitlines()[-1])
+    finally:
+        for w in workers:
+            w.stdin.close()
+            w.wait(timeout=30)
+
+
+def processes_table(port):
+    """The exporter side: the module's exporter and the library's, each
+    with the library's responders in other processes (4 processes)."""
+    rs1, lib1 = python_external(port, 1, 300, "state_signals_rs"), rust(port, 1, 300, processes=1)
+    rs100, lib100 = python_external(port, 100, 50, "state_signals_rs"), rust(port, 100, 50, processes=4)
+    rows = []
+    for scenario, module, library in [
+        ("publish round trip, 1 responder, p50", rs1["round_trip"]["p50_us"],
+         lib1["library"]["round_trip"]["p50_us"]),
+        ("publish round trip, 100 responders, p50", rs100["round_trip"]["p50_us"],
+         lib100["library"]["round_trip"]["p50_us"]),
+        ("`initialize_and_wait(1)` (ms)", rs1["init_wait_ms"] * 1e3, lib1["library"]["init_wait_ms"] * 1e3),
+        ("`initialize_and_wait(100)` (ms)", rs100["init_wait_ms"] * 1e3, lib100["library"]["init_wait_ms"] * 1e3),
+    ]:
+        rows.append((scenario, fmt_us(module), fmt_us(library), f"{module / library:.2f}×"))
+    print("\nResponders in other processes (the library's, 4 processes; the exporter side "
+          "alone):\n")
+    print("| scenario | state_signals_rs | Rust library | module / library |")
+    print("| --- | --- | --- | --- |")
+    for r in rows:
+        print("| " + " | ".join(r) + " |")
+    print(f"\nRaw: module k=1 `{json.dumps(rs1)}`, module k=100 `{json.dumps(rs100)}`")
+
+
 def module_table(port):
     """The package, the drop-in module and the library, side by side."""
     py1, rs1, lib1 = python(port, 1, 30), python(port, 1, 300, "state_signals_rs"), rust(port, 1, 300)
@@ -157,6 +213,7 @@ def main():
     if "--module" in sys.argv:
         try:
             module_table(port)
+            processes_table(port)
         finally:
             redis_proc.kill()
         return

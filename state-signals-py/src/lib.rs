@@ -11,7 +11,7 @@
 #![allow(clippy::too_many_arguments)]
 
 use std::future::Future;
-use std::sync::{Mutex, PoisonError};
+use std::sync::Mutex;
 use std::time::Duration;
 
 use pyo3::exceptions::{PyConnectionError, PyRuntimeError, PyValueError};
@@ -20,6 +20,7 @@ use state_signals::{
     ConnectOptions, Error, Reply, ResultCode, Signal, SignalExporter, SignalResponder, Signals,
 };
 
+mod logs;
 mod runtime;
 
 /// How long a wait runs without the GIL before Python checks for signals.
@@ -82,10 +83,10 @@ fn options(
     insecure: bool,
 ) -> ConnectOptions {
     let mut options = ConnectOptions::url(url);
-    options = if conn_timeout < 0.0 {
-        options.no_connect_timeout()
-    } else {
-        options.connect_timeout(Duration::from_secs_f64(conn_timeout))
+    // Negative, NaN, infinite or too large for a `Duration`: retry forever.
+    options = match timeout(Some(conn_timeout)) {
+        Some(limit) => options.connect_timeout(limit),
+        None => options.no_connect_timeout(),
     };
     if let Some(ca) = ca_pem {
         options = options.tls_ca_pem(ca);
@@ -99,9 +100,13 @@ fn options(
     options
 }
 
-/// A timeout in seconds; `None` or negative: none.
+/// A timeout in seconds; `None`, negative, NaN, infinite or too large for
+/// a `Duration` (the Python side has refused what it must refuse): none.
+/// Never panics.
 fn timeout(seconds: Option<f64>) -> Option<Duration> {
-    seconds.filter(|s| *s >= 0.0).map(Duration::from_secs_f64)
+    seconds
+        .filter(|s| *s >= 0.0)
+        .and_then(|s| Duration::try_from_secs_f64(s).ok())
 }
 
 /// An exporter (see `SignalExporter` on the Python side).
@@ -367,7 +372,16 @@ impl Responder {
     /// ended. Waits without the GIL; Ctrl-C interrupts it.
     fn next_signal(&self, py: Python<'_>) -> PyResult<Option<SignalTuple>> {
         let (_, signals) = self.get()?;
-        let mut signals = signals.lock().unwrap_or_else(PoisonError::into_inner);
+        // Never wait for this lock with the GIL held (the holder waits
+        // without it, and would wait for us): a second concurrent reader is
+        // refused at once, as the package's shared generator refuses it.
+        let mut signals = match signals.try_lock() {
+            Ok(guard) => guard,
+            Err(std::sync::TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
+            Err(std::sync::TryLockError::WouldBlock) => {
+                return Err(PyValueError::new_err("generator already executing"));
+            }
+        };
         let signal: Option<Signal> = wait(py, signals.recv())?;
         Ok(signal.map(|s| {
             let metadata = s.metadata.map(|m| serde_json::Value::Object(m).to_string());
@@ -446,6 +460,7 @@ impl Drop for Responder {
 /// The native module `state_signals_rs._native`.
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    logs::install(m.py())?;
     m.add_class::<Exporter>()?;
     m.add_class::<Responder>()?;
     Ok(())

@@ -105,8 +105,9 @@ def test_illegal_and_reserved_events_raise_the_packages_value_errors(redis_port)
     with pytest.raises(ValueError) as error:
         exp.publish_signal("shutdown")
     assert str(error.value) == "Please use the 'shutdown()' method for 'shutdown' signals"
+    # Floats are a documented extension (the package takes ints only).
     with pytest.raises(TypeError):
-        exp.publish_signal("benchmark-start", timeout=1.5)
+        exp.publish_signal("benchmark-start", timeout="1.5")
     with pytest.raises(TypeError):
         exp.initialize("benchmark-start")
     # No subscribers: 0 at once.

@@ -12,20 +12,20 @@ use state_signals_test_support as common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// `pytest` in the venv, installed on first use.
+/// `pytest` and `mypy` (the typing tests) in the venv, installed on first use.
 fn pytest(venv: &Path) {
-    let marker = venv.join(".python-module-tools");
+    let marker = venv.join(".python-module-tools-2");
     if marker.exists() {
         return;
     }
     let python = venv.join("bin").join("python");
     let status = Command::new(&python)
-        .args(["-m", "pip", "install", "--quiet", "pytest>=7"])
+        .args(["-m", "pip", "install", "--quiet", "pytest>=7", "mypy>=1.8"])
         .status()
         .unwrap_or_else(|e| panic!("cannot run pip ({e}): the module tests need python3 with pip"));
     assert!(
         status.success(),
-        "`pip install pytest` failed ({status}): the module tests need PyPI"
+        "`pip install pytest mypy` failed ({status}): the module tests need PyPI"
     );
     std::fs::write(marker, "").expect("write the tools marker");
 }
@@ -70,7 +70,12 @@ fn staged_module(root: &Path) -> PathBuf {
         .join("state_signals_rs");
     for entry in std::fs::read_dir(&sources).expect("read the package sources") {
         let path = entry.expect("a package file").path();
-        if path.is_file() {
+        // Sources only: an extension left there by a `maturin develop`
+        // would shadow the one built here.
+        let is_source = path
+            .extension()
+            .is_none_or(|e| e == "py" || e == "pyi" || e == "typed");
+        if path.is_file() && is_source {
             std::fs::copy(&path, package.join(path.file_name().expect("a file name")))
                 .expect("stage a package file");
         }

@@ -40,7 +40,13 @@ impl Target {
             }
             None => state_signals::ConnectOptions::url(&self.url),
         };
-        options.namespace(&self.namespace)
+        // No namespace (a `bench-worker` started without `--namespace`):
+        // the default channels, where other tools' exporters publish.
+        if self.namespace.is_empty() {
+            options
+        } else {
+            options.namespace(&self.namespace)
+        }
     }
 }
 

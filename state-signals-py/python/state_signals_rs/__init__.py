@@ -20,6 +20,12 @@ Differences worth knowing:
   client certificate files, or no verification); this module opens its own
   connection from them. Timeouts, client names, retry policies and
   connection-pool settings of that client are not carried over.
+- Timeouts also take non-negative floats and ``float("inf")``; NaN and
+  negative values other than -1 are a ``ValueError``.
+- A second thread iterating ``listen()`` of a responder that another
+  thread is waiting in gets ``ValueError: generator already executing``.
+- The Rust library's own logs (a lost connection, a reconnection) go to
+  ``logging`` under ``state-signals.<module>`` loggers.
 """
 
 import collections.abc
@@ -28,7 +34,7 @@ import logging
 import platform
 from dataclasses import dataclass
 from enum import IntEnum
-from typing import Any, Dict, Iterator, List, Optional, Tuple
+from typing import Any, Callable, Dict, Iterator, List, Optional, Set, Tuple, Union
 from urllib.parse import quote
 
 from . import _native
@@ -187,9 +193,42 @@ def _host(host: str) -> str:
     return f"[{host}]" if ":" in host and not host.startswith("[") else host
 
 
-def _seconds(timeout: int) -> Optional[float]:
-    """The package's timeouts: -1 means none."""
-    return None if timeout == -1 else float(max(timeout, 0))
+#: At least this many seconds (about 31 years) is "practically never".
+_NEVER = 1e9
+
+
+def _seconds(name: str, timeout: Union[int, float]) -> Optional[float]:
+    """A timeout argument, in seconds; ``None`` for no timeout.
+
+    The package's ints (any size; ``-1``: no timeout) and, as an
+    extension, non-negative floats and ``float("inf")``. NaN and other
+    negative values are a ``ValueError`` naming the argument; anything else
+    a ``TypeError``."""
+    if not isinstance(timeout, (int, float)):
+        raise TypeError(f"'{name}' arg must be an int value")
+    if timeout == -1:
+        return None
+    if timeout != timeout:
+        raise ValueError(f"'{name}' must be a number of seconds (or -1 for none), not NaN")
+    if timeout < 0:
+        raise ValueError(f"'{name}' must be at least 0 seconds (or -1 for none), not {timeout}")
+    if timeout >= _NEVER:
+        return None
+    return float(timeout)
+
+
+def _count(name: str, count: int) -> int:
+    """A count as the package takes it: any int; below 0 is 0, and more
+    than can ever subscribe is as good as the largest count."""
+    if not isinstance(count, int):
+        raise TypeError(f"'{name}' arg must be an int value")
+    return max(0, min(count, 2**63 - 1))
+
+
+def _native_seconds(name: str, timeout: Union[int, float]) -> float:
+    """``_seconds`` for the native constructors: ``-1.0`` is no timeout."""
+    seconds = _seconds(name, timeout)
+    return -1.0 if seconds is None else seconds
 
 
 def _valid_str_list(names: Any) -> bool:
@@ -290,7 +329,7 @@ class SignalExporter(_Client):
             redis_host,
             redis_port,
             lambda url, tls: _native.Exporter(
-                process_name, url, runner_host, float(conn_timeout), **tls
+                process_name, url, runner_host, _native_seconds("conn_timeout", conn_timeout), **tls
             ),
         )
         self.pub_id = self._native.pub_id
@@ -351,14 +390,16 @@ class SignalExporter(_Client):
         (republishing ``initialization`` every second with ``periodic``):
         0 when they came, 1 on timeout (-1: no timeout)."""
         self._check_init(legal_events, expected_resps)
+        seconds = _seconds("timeout", timeout)
+        count = _count("await_sub_count", await_sub_count)
         self.legal_events = legal_events
         code = self._call(
             self._native.initialize_and_wait,
-            await_sub_count,
+            count,
             legal_events,
             tag or None,
             expected_resps or None,
-            _seconds(timeout),
+            seconds,
             periodic,
         )
         self.init_listener = _InitListener(self._native)
@@ -380,8 +421,7 @@ class SignalExporter(_Client):
         """Publishes a legal event and waits for every subscriber's answer
         (-1: no timeout). Returns a ``ResultCodes`` and the answers'
         messages by responder id."""
-        if not isinstance(timeout, int):
-            raise TypeError("'timeout' arg must be an int value")
+        seconds = _seconds("timeout", timeout)
         initialized = self._native.is_initialized()
         if not initialized:
             self.logger.warning(
@@ -403,7 +443,7 @@ class SignalExporter(_Client):
             signal.sample_no,
             signal.tag,
             metadata_json,
-            _seconds(timeout),
+            seconds,
         )
         self.last_failed, self.last_missing = set(failed), set(missing)
         for responder_id in failed:
@@ -448,7 +488,7 @@ class SignalResponder(_Client):
             redis_host,
             redis_port,
             lambda url, tls: _native.Responder(
-                url, responder_name, responder_id, float(conn_timeout), **tls
+                url, responder_name, responder_id, _native_seconds("conn_timeout", conn_timeout), **tls
             ),
         )
         self.responder_id = self._native.responder_id
