@@ -145,8 +145,8 @@ def processes_table(port):
          lib1["library"]["round_trip"]["p50_us"]),
         ("publish round trip, 100 responders, p50", rs100["round_trip"]["p50_us"],
          lib100["library"]["round_trip"]["p50_us"]),
-        ("`initialize_and_wait(1)` (ms)", rs1["init_wait_ms"] * 1e3, lib1["library"]["init_wait_ms"] * 1e3),
-        ("`initialize_and_wait(100)` (ms)", rs100["init_wait_ms"] * 1e3, lib100["library"]["init_wait_ms"] * 1e3),
+        ("`initialize_and_wait(1)`", rs1["init_wait_ms"] * 1e3, lib1["library"]["init_wait_ms"] * 1e3),
+        ("`initialize_and_wait(100)`", rs100["init_wait_ms"] * 1e3, lib100["library"]["init_wait_ms"] * 1e3),
     ]:
         rows.append((scenario, fmt_us(module), fmt_us(library), f"{module / library:.2f}×"))
     print("\nResponders in other processes (the library's, 4 processes; the exporter side "

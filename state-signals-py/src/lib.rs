@@ -11,7 +11,7 @@
 #![allow(clippy::too_many_arguments)]
 
 use std::future::Future;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use pyo3::exceptions::{PyConnectionError, PyRuntimeError, PyValueError};
@@ -47,6 +47,48 @@ where
         match step {
             Ok(output) => return Ok(output),
             Err(_) => py.check_signals()?,
+        }
+    }
+}
+
+/// Runs `fut` as a task of this process's runtime and waits for its output
+/// without the GIL, on a plain channel: the task does its I/O on the
+/// runtime's threads and wakes this one once, at the end (no timer is
+/// registered per call). On the main thread the wait wakes every [`SLICE`]
+/// for Python's signal handlers; an exception there (Ctrl-C) cancels the
+/// task.
+fn run<F>(py: Python<'_>, fut: F) -> PyResult<F::Output>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    let rt = runtime::get()?;
+    let (tx, rx) = std::sync::mpsc::sync_channel(1);
+    let task = rt.spawn(async move {
+        let _ = tx.send(fut.await);
+    });
+    let ended =
+        || PyRuntimeError::new_err("the operation ended without a result (a panic in the library)");
+    if !on_main_thread(py)? {
+        return py.detach(move || rx.recv()).map_err(|_| ended());
+    }
+    let mut rx = rx;
+    loop {
+        // The receiver goes into the GIL-free closure and comes back.
+        let (back, received) = py.detach(move || {
+            let received = rx.recv_timeout(SLICE);
+            (rx, received)
+        });
+        rx = back;
+        match received {
+            Ok(output) => return Ok(output),
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                if let Err(interrupted) = py.check_signals() {
+                    task.abort();
+                    return Err(interrupted);
+                }
+            }
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => return Err(ended()),
         }
     }
 }
@@ -113,11 +155,11 @@ fn timeout(seconds: Option<f64>) -> Option<Duration> {
 #[pyclass(module = "state_signals_rs._native")]
 struct Exporter {
     owner: runtime::Owner,
-    inner: Option<SignalExporter>,
+    inner: Option<Arc<SignalExporter>>,
 }
 
 impl Exporter {
-    fn get(&self) -> PyResult<&SignalExporter> {
+    fn get(&self) -> PyResult<&Arc<SignalExporter>> {
         self.owner.check("SignalExporter")?;
         self.inner
             .as_ref()
@@ -153,7 +195,7 @@ impl Exporter {
         let exporter = wait(py, builder.connect())?.map_err(to_py)?;
         Ok(Self {
             owner: runtime::Owner::new(),
-            inner: Some(exporter),
+            inner: Some(Arc::new(exporter)),
         })
     }
 
@@ -198,15 +240,18 @@ impl Exporter {
         tag: Option<String>,
         expected: Option<Vec<String>>,
     ) -> PyResult<()> {
-        let exporter = self.get()?;
-        let mut init = exporter.initialize(legal_events);
-        if let Some(tag) = tag {
-            init = init.tag(tag);
-        }
-        if let Some(expected) = expected {
-            init = init.expected_responders(expected);
-        }
-        wait(py, std::future::IntoFuture::into_future(init))?.map_err(to_py)
+        let exporter = Arc::clone(self.get()?);
+        run(py, async move {
+            let mut init = exporter.initialize(legal_events);
+            if let Some(tag) = tag {
+                init = init.tag(tag);
+            }
+            if let Some(expected) = expected {
+                init = init.expected_responders(expected);
+            }
+            init.await
+        })?
+        .map_err(to_py)
     }
 
     /// `initialize`, then waits for `count` subscribers: 0 when they came,
@@ -222,21 +267,25 @@ impl Exporter {
         timeout_s: Option<f64>,
         periodic: bool,
     ) -> PyResult<i32> {
-        let exporter = self.get()?;
-        let mut init = exporter
-            .initialize_and_wait(count, legal_events)
-            .periodic(periodic);
-        init = match timeout(timeout_s) {
-            Some(limit) => init.timeout(limit),
-            None => init.no_timeout(),
-        };
-        if let Some(tag) = tag {
-            init = init.tag(tag);
-        }
-        if let Some(expected) = expected {
-            init = init.expected_responders(expected);
-        }
-        match wait(py, std::future::IntoFuture::into_future(init))? {
+        let exporter = Arc::clone(self.get()?);
+        let limit = timeout(timeout_s);
+        let waited = run(py, async move {
+            let mut init = exporter
+                .initialize_and_wait(count, legal_events)
+                .periodic(periodic);
+            init = match limit {
+                Some(limit) => init.timeout(limit),
+                None => init.no_timeout(),
+            };
+            if let Some(tag) = tag {
+                init = init.tag(tag);
+            }
+            if let Some(expected) = expected {
+                init = init.expected_responders(expected);
+            }
+            init.await
+        })?;
+        match waited {
             Ok(()) => Ok(0),
             Err(Error::SubscribersTimeout { .. }) => Ok(1),
             Err(error) => Err(to_py(error)),
@@ -258,21 +307,30 @@ impl Exporter {
         metadata_json: Option<String>,
         timeout_s: Option<f64>,
     ) -> PyResult<(i32, Vec<(String, String)>, Vec<String>, Vec<String>)> {
-        let exporter = self.get()?;
-        let mut publish = exporter.publish_signal(event).sample(sample);
-        if let Some(tag) = tag {
-            publish = publish.tag(tag);
-        }
-        if let Some(json) = metadata_json {
-            let value: serde_json::Value = serde_json::from_str(&json)
-                .map_err(|e| PyValueError::new_err(format!("metadata: {e}")))?;
-            publish = publish.metadata_value(value);
-        }
-        publish = match timeout(timeout_s) {
-            Some(limit) => publish.timeout(limit),
-            None => publish.no_timeout(),
+        let exporter = Arc::clone(self.get()?);
+        let metadata = match metadata_json {
+            Some(json) => Some(
+                serde_json::from_str::<serde_json::Value>(&json)
+                    .map_err(|e| PyValueError::new_err(format!("metadata: {e}")))?,
+            ),
+            None => None,
         };
-        let report = wait(py, std::future::IntoFuture::into_future(publish))?.map_err(to_py)?;
+        let limit = timeout(timeout_s);
+        let report = run(py, async move {
+            let mut publish = exporter.publish_signal(event).sample(sample);
+            if let Some(tag) = tag {
+                publish = publish.tag(tag);
+            }
+            if let Some(value) = metadata {
+                publish = publish.metadata_value(value);
+            }
+            publish = match limit {
+                Some(limit) => publish.timeout(limit),
+                None => publish.no_timeout(),
+            };
+            publish.await
+        })?
+        .map_err(to_py)?;
         let code = match report.code {
             ResultCode::AllSucceeded => 0,
             ResultCode::SomeFailed => 1,
@@ -290,12 +348,15 @@ impl Exporter {
     /// Stops accepting subscribers, clears the set, publishes `shutdown`.
     #[pyo3(signature = (tag=None))]
     fn shutdown(&self, py: Python<'_>, tag: Option<String>) -> PyResult<()> {
-        let exporter = self.get()?;
-        let mut shutdown = exporter.shutdown();
-        if let Some(tag) = tag {
-            shutdown = shutdown.tag(tag);
-        }
-        wait(py, std::future::IntoFuture::into_future(shutdown))?.map_err(to_py)
+        let exporter = Arc::clone(self.get()?);
+        run(py, async move {
+            let mut shutdown = exporter.shutdown();
+            if let Some(tag) = tag {
+                shutdown = shutdown.tag(tag);
+            }
+            shutdown.await
+        })?
+        .map_err(to_py)
     }
 }
 
@@ -411,7 +472,7 @@ impl Responder {
         sample_no: Option<i64>,
         tag: Option<String>,
     ) -> PyResult<()> {
-        let (handle, _) = self.get()?;
+        let handle = self.get()?.0.clone();
         let mut reply = match ras {
             Some(ras) => Reply::from(state_signals::Ras::new(ras)),
             None => Reply::ack(),
@@ -419,16 +480,18 @@ impl Responder {
         if let Some(message) = message {
             reply = reply.with_message(message);
         }
-        let sent = match (sample_no, tag) {
-            (Some(sample_no), Some(tag)) => {
-                let signal = Signal::new(event)
-                    .with_publisher_id(publisher_id)
-                    .with_sample_no(sample_no)
-                    .with_tag(tag);
-                wait(py, handle.respond_to(&signal, reply))?
+        let sent = run(py, async move {
+            match (sample_no, tag) {
+                (Some(sample_no), Some(tag)) => {
+                    let signal = Signal::new(event)
+                        .with_publisher_id(publisher_id)
+                        .with_sample_no(sample_no)
+                        .with_tag(tag);
+                    handle.respond_to(&signal, reply).await
+                }
+                _ => handle.respond(&publisher_id, &event, reply).await,
             }
-            _ => wait(py, handle.respond(&publisher_id, &event, reply))?,
-        };
+        })?;
         sent.map_err(to_py)
     }
 

@@ -87,6 +87,10 @@ class ResultCodes(IntEnum):
     MISSING_RESPONSE = 2
 
 
+#: ``ResultCodes`` by value, without the enum's call on the hot path.
+_RESULT_CODES = tuple(ResultCodes)
+
+
 def _check_fields(obj: Any, optional: Tuple[str, ...]) -> None:
     for name, kind in obj.__annotations__.items():
         if name in optional:
@@ -435,23 +439,29 @@ class SignalExporter(_Client):
             raise ValueError("Please use the 'shutdown()' method for 'shutdown' signals")
         if initialized and event not in self.legal_events:
             raise ValueError(f"Event {event} not one of legal events: {self.legal_events}")
-        signal = self._signal(event, sample, tag, metadata)
-        metadata_json = json.dumps(signal.metadata) if signal.metadata is not None else None
+        tag = tag if tag else _DEFAULT_TAG
+        metadata = metadata if metadata else None
+        # The package's type checks (its `Signal` dataclass), without
+        # building one when the types are plainly right: the hot path.
+        if not (
+            type(event) is str
+            and type(sample) is int
+            and type(tag) is str
+            and (metadata is None or type(metadata) is dict)
+        ):
+            self._signal(event, sample, tag, metadata)
+        metadata_json = json.dumps(metadata) if metadata is not None else None
         code, messages, failed, missing = self._call(
-            self._native.publish,
-            event,
-            signal.sample_no,
-            signal.tag,
-            metadata_json,
-            seconds,
+            self._native.publish, event, sample, tag, metadata_json, seconds
         )
         self.last_failed, self.last_missing = set(failed), set(missing)
         for responder_id in failed:
             self.logger.warning(f"Tool '{responder_id}' returned bad response for event '{event}'")
         if missing:
             self.logger.error(f"Timeout after waiting {timeout} seconds for sub response")
-        self.logger.debug(f"Signal published for event {event}")
-        return ResultCodes(code), dict(messages)
+        if self.logger.isEnabledFor(logging.DEBUG):
+            self.logger.debug(f"Signal published for event {event}")
+        return _RESULT_CODES[code], dict(messages)
 
     def shutdown(self, tag: str = None) -> None:
         """Stops accepting subscribers, clears the set, publishes ``shutdown``."""
