@@ -97,26 +97,31 @@ async fn the_readme_exporter_and_responder_work_together() {
     );
 }
 
+/// The quickstart's standard output with these arguments and environment
+/// (`REDIS_URL` unset unless given); asserts that it exits 0.
+async fn quickstart(args: &[&str], env: &[(&str, String)]) -> String {
+    let mut cmd = tokio::process::Command::new(example("quickstart"));
+    cmd.args(args).env_remove("REDIS_URL").kill_on_drop(true);
+    for (key, value) in env {
+        cmd.env(key, value);
+    }
+    let out = within(cmd.output())
+        .await
+        .expect("run the quickstart example");
+    assert!(out.status.success(), "{out:?}");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 #[tokio::test]
 async fn the_quickstart_runs_on_the_in_memory_bus_without_a_server() {
     // Nothing listens on this port: the quickstart must fall back to the bus.
     let nothing = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
     let probe = nothing.local_addr().expect("its address").to_string();
     drop(nothing);
-    let out = within(
-        tokio::process::Command::new(example("quickstart"))
-            .env_remove("REDIS_URL")
-            .env("QUICKSTART_PROBE", &probe)
-            .kill_on_drop(true)
-            .output(),
-    )
-    .await
-    .expect("run the quickstart example");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{out:?}");
-    let lines: Vec<&str> = stdout.lines().collect();
+    let stdout = quickstart(&[], &[("QUICKSTART_PROBE", probe.clone())]).await;
+    let first = stdout.lines().next().unwrap_or_default();
     assert!(
-        lines[0].starts_with(&format!(
+        first.starts_with(&format!(
             "transport: the in-memory bus (no Redis on {probe} and REDIS_URL unset"
         )),
         "{stdout}"
@@ -134,18 +139,11 @@ async fn the_quickstart_runs_on_the_in_memory_bus_without_a_server() {
 async fn the_quickstart_runs_in_memory_on_request_with_a_server_up() {
     let server = RedisServer::start().await;
     let before = server.connections_received().await;
-    let out = within(
-        tokio::process::Command::new(example("quickstart"))
-            .arg("--in-memory")
-            .env("REDIS_URL", server.url())
-            .env("QUICKSTART_PROBE", format!("127.0.0.1:{}", server.port()))
-            .kill_on_drop(true)
-            .output(),
-    )
-    .await
-    .expect("run the quickstart example");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{out:?}");
+    let env = [
+        ("REDIS_URL", server.url()),
+        ("QUICKSTART_PROBE", format!("127.0.0.1:{}", server.port())),
+    ];
+    let stdout = quickstart(&["--in-memory"], &env).await;
     assert_eq!(
         stdout.lines().next(),
         Some("transport: the in-memory bus (--in-memory), no Redis"),
@@ -164,16 +162,7 @@ async fn the_quickstart_runs_in_memory_on_request_with_a_server_up() {
 #[tokio::test]
 async fn the_quickstart_on_redis_names_its_transport() {
     let server = RedisServer::start().await;
-    let out = within(
-        tokio::process::Command::new(example("quickstart"))
-            .env("REDIS_URL", server.url())
-            .kill_on_drop(true)
-            .output(),
-    )
-    .await
-    .expect("run the quickstart example");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{out:?}");
+    let stdout = quickstart(&[], &[("REDIS_URL", server.url())]).await;
     assert_eq!(
         stdout.lines().next(),
         Some("transport: Redis at $REDIS_URL"),
