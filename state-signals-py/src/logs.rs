@@ -19,53 +19,61 @@ const PACKAGE: &str = "state-signals";
 /// `pyo3-log`'s logger, with the library's targets renamed.
 struct Renamed(pyo3_log::Logger);
 
-/// `state_signals::x::y` as `state-signals::x::y` (which `pyo3-log` names
-/// `state-signals.x.y`); other targets as they are.
-fn renamed(target: &str) -> Option<String> {
-    target
+/// Calls `f` with `target` renamed — `state_signals::x::y` as
+/// `state-signals::x::y` (which `pyo3-log` names `state-signals.x.y`) —
+/// or as it is for other targets. Every `tracing` event of the library
+/// asks `enabled` first, so the new name is built on the stack: no
+/// allocation on the hot path (a target longer than the buffer, which the
+/// library's module paths never are, is left as it is).
+fn with_renamed<R>(target: &str, f: impl FnOnce(&str) -> R) -> R {
+    let Some(rest) = target
         .strip_prefix(LIBRARY)
         .filter(|rest| rest.is_empty() || rest.starts_with("::"))
-        .map(|rest| format!("{PACKAGE}{rest}"))
+    else {
+        return f(target);
+    };
+    let mut buffer = [0u8; 128];
+    let len = PACKAGE.len() + rest.len();
+    let Some(name) = buffer.get_mut(..len) else {
+        return f(target);
+    };
+    name[..PACKAGE.len()].copy_from_slice(PACKAGE.as_bytes());
+    name[PACKAGE.len()..].copy_from_slice(rest.as_bytes());
+    f(std::str::from_utf8(name).unwrap_or(target))
 }
 
 impl Log for Renamed {
     fn enabled(&self, metadata: &Metadata<'_>) -> bool {
-        match renamed(metadata.target()) {
-            Some(target) => self.0.enabled(
+        with_renamed(metadata.target(), |target| {
+            self.0.enabled(
                 &Metadata::builder()
                     .level(metadata.level())
-                    .target(&target)
+                    .target(target)
                     .build(),
-            ),
-            None => self.0.enabled(metadata),
-        }
+            )
+        })
     }
 
     fn log(&self, record: &Record<'_>) {
         // The runtime's threads may still log while the interpreter shuts
         // down: the record is dropped then (`Python::attach` would panic).
-        let _ = Python::try_attach(|_| self.forward(record));
+        let _ = Python::try_attach(|_| {
+            with_renamed(record.target(), |target| {
+                self.0.log(
+                    &Record::builder()
+                        .args(*record.args())
+                        .level(record.level())
+                        .target(target)
+                        .module_path(record.module_path())
+                        .file(record.file())
+                        .line(record.line())
+                        .build(),
+                )
+            })
+        });
     }
 
     fn flush(&self) {}
-}
-
-impl Renamed {
-    fn forward(&self, record: &Record<'_>) {
-        match renamed(record.target()) {
-            Some(target) => self.0.log(
-                &Record::builder()
-                    .args(*record.args())
-                    .level(record.level())
-                    .target(&target)
-                    .module_path(record.module_path())
-                    .file(record.file())
-                    .line(record.line())
-                    .build(),
-            ),
-            None => self.0.log(record),
-        }
-    }
 }
 
 /// Forwards the library's logs to Python's `logging` (once per process;

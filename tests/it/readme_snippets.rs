@@ -45,23 +45,12 @@ fn blocks(markdown: &str) -> Vec<(String, usize, String)> {
     found
 }
 
-/// Whether rustdoc would compile a block with this info string.
+/// Whether rustdoc would compile a block with this info string: no
+/// language or `rust`, with any attributes but those that skip compiling.
 fn is_compiled_rust(info: &str) -> bool {
-    let tags: Vec<&str> = info.split(',').map(str::trim).collect();
-    let rust = tags[0].is_empty()
-        || tags[0] == "rust"
-        || tags.iter().all(|t| {
-            matches!(
-                *t,
-                "rust" | "no_run" | "should_panic" | "edition2024" | "edition2021"
-            )
-        });
-    rust && !tags.iter().any(|t| {
-        matches!(
-            *t,
-            "ignore" | "text" | "compile_fail" | "toml" | "sh" | "python"
-        )
-    })
+    let mut tags = info.split(',').map(str::trim);
+    matches!(tags.next(), Some("" | "rust" | "no_run" | "should_panic"))
+        && !tags.any(|t| matches!(t, "ignore" | "compile_fail"))
 }
 
 /// A snippet as rustdoc compiles it: hidden `# ` lines shown, and wrapped
