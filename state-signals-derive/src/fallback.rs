@@ -4,7 +4,7 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use crate::expand::{dispatch_hooks, handler_trait};
+use crate::handler::{dispatch_hooks, handler_trait};
 use crate::validate::Plan;
 
 pub(crate) fn fallback(plan: &Plan<'_>, errors: Vec<syn::Error>) -> TokenStream {

@@ -13,6 +13,7 @@ mod attr;
 mod case;
 mod expand;
 mod fallback;
+mod handler;
 mod hooks;
 mod parse;
 mod payload;

@@ -77,8 +77,3 @@ pub use serde_json as json;
 /// types (the `redis-client` feature).
 #[cfg(feature = "redis-client")]
 pub use redis;
-
-/// This machine's hostname: the default runner host and responder name.
-fn hostname() -> String {
-    gethostname::gethostname().to_string_lossy().into_owned()
-}

@@ -151,7 +151,7 @@ impl SignalExporterBuilder {
             transport,
             shared,
             process_name: self.process_name,
-            runner_host: self.runner_host.unwrap_or_else(crate::hostname),
+            runner_host: self.runner_host.unwrap_or_else(crate::protocol::hostname),
             next_sample: self
                 .number_samples
                 .then(|| std::sync::atomic::AtomicI64::new(1)),

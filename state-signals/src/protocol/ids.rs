@@ -10,6 +10,11 @@ pub(crate) fn new_responder_id(responder_name: &str) -> String {
     format!("{responder_name}-{}-resp", uuid::Uuid::new_v4())
 }
 
+/// This machine's hostname: the default runner host and responder name.
+pub(crate) fn hostname() -> String {
+    gethostname::gethostname().to_string_lossy().into_owned()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -11,7 +11,7 @@ mod signal;
 
 pub use channels::Channels;
 pub(crate) use escaped::Escaped;
-pub(crate) use ids::{new_publisher_id, new_responder_id};
+pub(crate) use ids::{hostname, new_publisher_id, new_responder_id};
 pub(crate) use locks::Locks;
 pub use ras::Ras;
 pub use response::Response;

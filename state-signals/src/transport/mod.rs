@@ -1,17 +1,27 @@
-//! The transports under exporters, responders and monitors: a Redis server
-//! ([`server`]) or an in-memory bus ([`memory`]). Everything above this
-//! module talks to [`Transport`] and does not know which one it has.
+//! The transports under exporters, responders and monitors. Everything
+//! above this module talks to [`Transport`] and does not know which one it
+//! has.
+//!
+//! Every Redis target is one [`supervisor::Supervisor`] — the live
+//! connection, its subscriptions, loss detection, reconnection and the
+//! health loop — over a [`supervisor::Connector`] that says how to open,
+//! subscribe and probe: one server or the master the Sentinels name
+//! ([`server`], [`sentinel`]), or a cluster ([`cluster`]). The in-memory
+//! bus ([`memory`]) is a transport of its own, with no connection to lose.
+//! Where to connect is a [`Target`] ([`target`]), with its TLS material
+//! ([`tls`]) and the rest of the [`ConnectOptions`] ([`options`]).
 
 mod cluster;
 mod incoming;
-mod link;
 mod memory;
 mod options;
 mod retry;
 mod sentinel;
 mod sentinel_master;
 mod server;
+mod supervisor;
 mod target;
+mod tls;
 
 pub(crate) use incoming::Incoming;
 pub use memory::MemoryBus;
@@ -43,10 +53,10 @@ impl Transport {
         match &options.target {
             Target::Memory(bus) => Ok(Self::Memory(bus.connect(options, sink))),
             Target::Cluster(seeds) => Ok(Self::Cluster(
-                cluster::ClusterTransport::connect(seeds, options, sink).await?,
+                cluster::ClusterTransport::open(seeds, options, sink).await?,
             )),
             _ => Ok(Self::Server(
-                server::ServerTransport::connect(options, sink).await?,
+                server::ServerTransport::open(options, sink).await?,
             )),
         }
     }

@@ -178,6 +178,8 @@ pub(super) fn is_transient(error: &redis::RedisError) -> bool {
         || error.is_connection_refusal()
         || error.is_timeout()
         || error.is_connection_dropped()
+        // Mid-failover: no Sentinel names a server that is the master yet.
+        || error.kind() == redis::ErrorKind::MasterNameNotFoundBySentinel
 }
 
 fn timed_out() -> redis::RedisError {

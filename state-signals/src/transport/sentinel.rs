@@ -1,86 +1,80 @@
-//! Sentinel targets: before every (re)connection, ask the Sentinels which
-//! server is the master now. A failover ends the connection to the old
-//! master (it dies, or the Sentinels kill its clients when they demote it),
-//! and the reconnection that follows resolves the new one; subscriptions
-//! are then renewed and verified as after any reconnection.
+//! Sentinel targets, resolved by the `redis` crate's Sentinel client:
+//! before every (re)connection it asks the Sentinels which server is the
+//! master now and checks that server's role. A failover ends the
+//! connection to the old master (it dies, or the Sentinels kill its
+//! clients when they demote it), and the reconnection that follows
+//! resolves the new one; subscriptions are then renewed and verified as
+//! after any reconnection.
+//!
+//! The TLS options apply to both sides: to the Sentinels when their URLs
+//! are `rediss://`, and to the master, which is reached over TLS when the
+//! options are set or the Sentinels are.
 
-use std::time::Duration;
+use redis::sentinel::{SentinelClient, SentinelClientBuilder, SentinelServerType};
+use redis::{ConnectionAddr, IntoConnectionInfo, ProtocolVersion, RedisResult, TlsMode};
 
-use redis::RedisError;
+use super::target::{Credentials, tcp_settings};
+use super::tls::Tls;
 
-/// The master's address as the first Sentinel that answers names it.
-pub(super) async fn master_address(
+/// A client that resolves `master` through `sentinels` (URLs, which may
+/// carry the Sentinels' user and password), logging in to the master with
+/// `credentials`.
+pub(super) fn client(
     sentinels: &[String],
     master: &str,
-    timeout: Duration,
-) -> redis::RedisResult<(String, u16)> {
-    let mut last = None;
+    credentials: &Credentials,
+    tls: &Tls,
+) -> RedisResult<SentinelClient> {
+    let mut addresses = Vec::with_capacity(sentinels.len());
+    let mut login = None;
     for sentinel in sentinels {
-        match tokio::time::timeout(timeout, ask(sentinel, master)).await {
-            Ok(Ok(address)) => return Ok(address),
-            Ok(Err(error)) => last = Some(error.to_string()),
-            Err(_) => last = Some(format!("{} did not answer in time", redact(sentinel))),
+        let info = sentinel.as_str().into_connection_info()?;
+        let settings = info.redis_settings();
+        if login.is_none() && settings.password().is_some() {
+            login = Some((
+                settings.username().map(str::to_owned),
+                settings.password().map(str::to_owned),
+            ));
+        }
+        addresses.push(info.addr().clone());
+    }
+    let sentinels_tls = addresses
+        .iter()
+        .any(|a| matches!(a, ConnectionAddr::TcpTls { .. }));
+    let mut builder = SentinelClientBuilder::new(addresses, master, SentinelServerType::Master)?
+        .set_client_to_redis_protocol(ProtocolVersion::RESP3)
+        .set_client_to_redis_tcp_settings(tcp_settings())
+        .set_client_to_sentinel_tcp_settings(tcp_settings());
+    if let Some((username, password)) = login {
+        if let Some(username) = username {
+            builder = builder.set_client_to_sentinel_username(username);
+        }
+        if let Some(password) = password {
+            builder = builder.set_client_to_sentinel_password(password);
         }
     }
-    Err(unreachable(format!(
-        "no Sentinel named the master `{master}`: {}",
-        last.unwrap_or_else(|| "no Sentinel given".to_owned())
-    )))
-}
-
-async fn ask(sentinel: &str, master: &str) -> redis::RedisResult<(String, u16)> {
-    let client = redis::Client::open(sentinel)?;
-    let mut conn = client.get_multiplexed_async_connection().await?;
-    let reply: Option<(String, u16)> = redis::cmd("SENTINEL")
-        .arg("GET-MASTER-ADDR-BY-NAME")
-        .arg(master)
-        .query_async(&mut conn)
-        .await?;
-    reply.ok_or_else(|| unreachable(format!("the Sentinel does not know a master `{master}`")))
-}
-
-/// The master's URL: `rediss://` when TLS options are set or the Sentinels
-/// are themselves reached over TLS, `redis://` otherwise.
-pub(super) fn master_url(
-    sentinels: &[String],
-    tls: &super::options::Tls,
-    host: &str,
-    port: u16,
-) -> String {
-    let tls = tls.is_set() || sentinels.iter().any(|s| s.starts_with("rediss://"));
-    let scheme = if tls { "rediss" } else { "redis" };
-    if host.contains(':') {
-        format!("{scheme}://[{host}]:{port}")
+    if let Some(username) = &credentials.username {
+        builder = builder.set_client_to_redis_username(username);
+    }
+    if let Some(password) = &credentials.password {
+        builder = builder.set_client_to_redis_password(password);
+    }
+    let mode = if tls.insecure {
+        TlsMode::Insecure
     } else {
-        format!("{scheme}://{host}:{port}")
+        TlsMode::Secure
+    };
+    if sentinels_tls {
+        builder = builder.set_client_to_sentinel_tls_mode(mode);
+        if let Some(certificates) = tls.certificates() {
+            builder = builder.set_client_to_sentinel_certificates(certificates);
+        }
     }
-}
-
-/// Fails (transiently) unless the server is a master (`ROLE`).
-pub(super) async fn check_master(
-    conn: &mut redis::aio::MultiplexedConnection,
-) -> redis::RedisResult<()> {
-    let role: Vec<redis::Value> = redis::cmd("ROLE").query_async(conn).await?;
-    let first = role
-        .first()
-        .and_then(|v| redis::from_redis_value_ref::<String>(v).ok());
-    match first.as_deref() {
-        Some("master") => Ok(()),
-        other => Err(unreachable(format!(
-            "the server the Sentinels named is a {}, not the master yet; retrying",
-            other.unwrap_or("server of unknown role")
-        ))),
+    if sentinels_tls || tls.is_set() {
+        builder = builder.set_client_to_redis_tls_mode(mode);
+        if let Some(certificates) = tls.certificates() {
+            builder = builder.set_client_to_redis_certificates(certificates);
+        }
     }
-}
-
-/// A failure to resolve the master: transient (the connection is retried).
-pub(super) fn unreachable(message: String) -> RedisError {
-    RedisError::from(std::io::Error::new(
-        std::io::ErrorKind::ConnectionRefused,
-        message,
-    ))
-}
-
-fn redact(url: &str) -> String {
-    super::Target::Url(url.to_owned()).redacted()
+    builder.build()
 }

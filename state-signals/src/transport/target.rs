@@ -2,7 +2,7 @@
 
 use redis::{ConnectionAddr, ConnectionInfo, IntoConnectionInfo, ProtocolVersion};
 
-use super::options::Tls;
+use super::tls::Tls;
 use crate::{Error, Result};
 
 /// The Redis server to connect to.
@@ -98,6 +98,24 @@ impl Target {
         }
     }
 
+    /// The error for a target the `redis` crate refuses, scrubbed of its
+    /// secrets, with a hint when a password needs percent-encoding.
+    pub(crate) fn invalid(&self, source: &redis::RedisError) -> Error {
+        let hint = match self {
+            Self::Url(url) => password_hint(url),
+            Self::Cluster(urls) | Self::Sentinel { sentinels: urls, .. } => {
+                urls.iter().find_map(|url| password_hint(url))
+            }
+            _ => None,
+        };
+        let mut text = scrub(source.to_string(), &self.secrets());
+        text.push_str(hint.unwrap_or_default());
+        Error::InvalidTarget {
+            target: self.redacted(),
+            source: Box::new(Scrubbed(text)),
+        }
+    }
+
     /// A RESP3 client for this target (pushes need RESP3), with `tls`
     /// applied to a `rediss://` target.
     pub(crate) fn resp3_client(&self, tls: &Tls) -> Result<redis::Client> {
@@ -111,11 +129,7 @@ impl Target {
         tls: &Tls,
         credentials: &Credentials,
     ) -> Result<redis::Client> {
-        let secrets = self.secrets();
-        let invalid = |source: redis::RedisError| Error::InvalidTarget {
-            target: self.redacted(),
-            source: scrubbed(&source, &secrets),
-        };
+        let invalid = |source: redis::RedisError| self.invalid(&source);
         let info = match self {
             Self::Url(url) => url.as_str().into_connection_info().map_err(invalid)?,
             Self::HostPort(host, port) => (host.as_str(), *port)
@@ -204,62 +218,63 @@ fn redact_all(urls: &[String]) -> String {
         .join(",")
 }
 
-/// The URL with the password of its user info replaced by `***`. The user
-/// info ends at the *last* `@`, so that a password holding an unencoded
-/// `/`, `?`, `#` or `@` is still hidden whole.
+/// The URL with the password of its user info replaced by `***`.
 fn redact_url(url: &str) -> String {
-    let Some(scheme_end) = url.find("://") else {
-        return url.to_owned();
-    };
-    let rest = &url[scheme_end + 3..];
-    let Some(at) = rest.rfind('@') else {
-        return url.to_owned();
-    };
-    let user = match rest[..at].split_once(':') {
-        Some((user, _password)) => format!("{user}:***"),
-        None => rest[..at].to_owned(),
-    };
-    format!("{}{user}{}", &url[..scheme_end + 3], &rest[at..])
+    match url::Url::parse(url) {
+        Ok(mut parsed) => {
+            if parsed.password().is_some() {
+                let _ = parsed.set_password(Some("***"));
+            }
+            parsed.into()
+        }
+        // Unparsable (a password with an unencoded `#`, `?`, `/` or `@`,
+        // say): everything up to the last `@` but the user is hidden.
+        Err(_) => match unparsed_user_info(url) {
+            Some((scheme, info, rest)) => {
+                let user = info.split_once(':').map_or(info, |(user, _)| user);
+                let hidden = if info.contains(':') { ":***" } else { "" };
+                format!("{scheme}{user}{hidden}{rest}")
+            }
+            None => url.to_owned(),
+        },
+    }
+}
+
+/// A URL cut at its user info, `(scheme://, user info, @rest)`, the user
+/// info ending at the *last* `@`: how an unparsable URL is kept secret.
+fn unparsed_user_info(url: &str) -> Option<(&str, &str, &str)> {
+    let start = url.find("://")? + 3;
+    let at = start + url[start..].rfind('@')?;
+    Some((&url[..start], &url[start..at], &url[at..]))
 }
 
 /// The password of a URL's user info, as written and percent-decoded.
 fn url_secrets(url: &str) -> Vec<String> {
-    let Some(rest) = url.split_once("://").map(|(_, rest)| rest) else {
-        return Vec::new();
+    let written = match url::Url::parse(url) {
+        Ok(parsed) => parsed.password().map(str::to_owned),
+        Err(_) => unparsed_user_info(url)
+            .and_then(|(_, info, _)| info.split_once(':'))
+            .map(|(_, password)| password.to_owned()),
     };
-    let Some(at) = rest.rfind('@') else {
-        return Vec::new();
-    };
-    match rest[..at].split_once(':') {
-        Some((_, password)) if !password.is_empty() => {
-            vec![password.to_owned(), percent_decoded(password)]
-        }
-        _ => Vec::new(),
-    }
+    written
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let decoded = percent_encoding::percent_decode_str(&p)
+                .decode_utf8_lossy()
+                .into_owned();
+            vec![p, decoded]
+        })
+        .unwrap_or_default()
 }
 
-fn percent_decoded(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = |b: u8| (b as char).to_digit(16);
-        match (
-            bytes[i],
-            bytes.get(i + 1).copied().and_then(hex),
-            bytes.get(i + 2).copied().and_then(hex),
-        ) {
-            (b'%', Some(high), Some(low)) => {
-                out.push((high * 16 + low) as u8);
-                i += 3;
-            }
-            (byte, _, _) => {
-                out.push(byte);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
+/// What to add to an unparsable URL's error when its password holds a
+/// character that ends the user info early.
+fn password_hint(url: &str) -> Option<&'static str> {
+    let (_, info, _) = unparsed_user_info(url)?;
+    let (_, password) = info.split_once(':')?;
+    password
+        .contains(['#', '?', '/', '@'])
+        .then_some("; the password holds `#`, `?`, `/` or `@`: percent-encode it (`%23`, `%3F`, `%2F`, `%40`)")
 }
 
 /// An error whose text had every secret replaced by `***`.
@@ -276,11 +291,15 @@ impl std::error::Error for Scrubbed {}
 
 /// The error as a cause; its text scrubbed of `secrets` if it holds one.
 pub(super) fn scrubbed(error: &redis::RedisError, secrets: &[String]) -> crate::Cause {
-    let mut text = error.to_string();
+    Box::new(Scrubbed(scrub(error.to_string(), secrets)))
+}
+
+/// `text` with every secret replaced by `***`.
+fn scrub(mut text: String, secrets: &[String]) -> String {
     for secret in secrets.iter().filter(|s| !s.is_empty()) {
         text = text.replace(secret.as_str(), "***");
     }
-    Box::new(Scrubbed(text))
+    text
 }
 
 #[cfg(test)]
