@@ -5,8 +5,8 @@ use quote::{format_ident, quote, quote_spanned};
 use syn::DeriveInput;
 use syn::spanned::Spanned;
 
-use crate::parse::Shape;
 use crate::handler::{dispatch_hooks, handler_trait};
+use crate::parse::Shape;
 use crate::validate::{Plan, PlannedVariant};
 use crate::{fallback, parse, payload, validate};
 

@@ -13,6 +13,7 @@ mod exporter;
 pub mod guide;
 mod monitor;
 mod protocol;
+mod queue;
 mod responder;
 mod throttle;
 mod transport;

@@ -154,3 +154,65 @@ async fn a_refused_resubscription_is_retried_until_it_is_allowed_again() {
         "it answered, so it is subscribed again"
     );
 }
+
+/// A burst of disconnections (Redis killing every subscriber 1,000 times,
+/// every 2 ms, as `CLIENT KILL TYPE pubsub` or its pub/sub output-buffer
+/// limit does): a connection that drops while it is being opened or
+/// resubscribed is never installed, so nobody stays deaf until a health
+/// check — here there is none within the test at all.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_subscriber_stays_deaf_after_a_burst_of_disconnections() {
+    let server = RedisServer::start().await;
+    // No health check for an hour: only the supervisor's own handling of
+    // each drop can bring the subscribers back.
+    let options = server
+        .options()
+        .health_check_interval(Duration::from_secs(3600));
+    let mut handles = Vec::new();
+    for n in 0..8 {
+        let responder = within(
+            server
+                .responder()
+                .options(options.clone())
+                .responder_id(format!("r{n}"))
+                .connect(),
+        )
+        .await
+        .unwrap();
+        handles.push(responder.handle().clone());
+        spawn_answering(responder, |_| Some(Reply::success()));
+    }
+    let exporter = within(server.exporter("bench").options(options).connect())
+        .await
+        .unwrap();
+    within(exporter.initialize_and_wait(8, ["tick"]))
+        .await
+        .unwrap();
+
+    let mut killer = server.connection().await;
+    for _ in 0..1000 {
+        let _: redis::RedisResult<u64> = redis::cmd("CLIENT")
+            .arg("KILL")
+            .arg("TYPE")
+            .arg("pubsub")
+            .query_async(&mut killer)
+            .await;
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    let last_kill = std::time::Instant::now();
+    // Eight responders and the exporter's response subscription.
+    server.wait_numsub("event-signal-pubsub", 8).await;
+    server.wait_numsub("event-signal-response", 1).await;
+    eprintln!(
+        "every subscriber back {} ms after the last kill",
+        last_kill.elapsed().as_millis()
+    );
+    within(async {
+        while !handles.iter().all(|h| h.is_subscribed()) {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await;
+    let report = within(exporter.publish_signal("tick")).await.unwrap();
+    assert_eq!(report.code, ResultCode::AllSucceeded, "{report:?}");
+}

@@ -395,3 +395,25 @@ async fn a_quiet_wait_says_what_it_waits_for_and_names_periodic() {
         }
     }
 }
+
+/// Dropping the last handle ends the signal stream: `recv` returns `None`
+/// (it used to wait forever) and the `Stream` ends.
+#[tokio::test]
+async fn dropping_the_handle_ends_the_signals() {
+    let server = RedisServer::start().await;
+    let responder = within(server.responder().connect()).await.unwrap();
+    let (handle, mut signals) = responder.split();
+    let exporter = within(server.exporter("bench").connect()).await.unwrap();
+    within(
+        exporter
+            .publish_signal("tick")
+            .timeout(Duration::from_millis(1)),
+    )
+    .await
+    .unwrap();
+    let signal = within(signals.recv()).await.expect("the signal");
+    assert_eq!(signal.event, "tick");
+    drop(handle);
+    assert!(within(signals.recv()).await.is_none());
+    assert!(within(signals.next()).await.is_none());
+}

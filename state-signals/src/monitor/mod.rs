@@ -5,12 +5,11 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use futures_util::Stream;
-use tokio::sync::mpsc;
 
 use crate::Result;
 use crate::protocol::{Channels, Locks, Response, Signal};
+use crate::queue::{Bounded, Overflow};
 use crate::responder::DEFAULT_QUEUE_CAPACITY;
-use crate::throttle::Throttle;
 use crate::transport::{ConnectOptions, Incoming, Transport};
 
 /// What a [`SignalMonitor`] saw.
@@ -47,8 +46,7 @@ pub enum Observed {
 /// and logged once per 10 s at most.
 pub struct SignalMonitor {
     transport: Transport,
-    queue: mpsc::Receiver<Observed>,
-    overflow: Arc<Throttle>,
+    queue: Arc<Bounded<Observed>>,
     channels: Channels,
 }
 
@@ -120,9 +118,13 @@ impl SignalMonitorBuilder {
     ///
     /// Those of [`SignalResponderBuilder::connect`](crate::SignalResponderBuilder::connect).
     pub async fn connect(self) -> Result<SignalMonitor> {
-        let (tx, queue) = mpsc::channel(self.queue_capacity.max(1));
-        let overflow = Arc::new(Throttle::default());
-        let dropped = overflow.clone();
+        let queue = Arc::new(Bounded::new(
+            "monitor",
+            self.queue_capacity,
+            0,
+            Overflow::DropNewest,
+        ));
+        let sink = queue.clone();
         let locks = self.locks;
         let transport = Transport::connect(&self.connect, move |incoming| {
             let observed = match incoming {
@@ -132,15 +134,7 @@ impl SignalMonitorBuilder {
                 }
                 _ => return,
             };
-            if let Err(mpsc::error::TrySendError::Full(_)) = tx.try_send(observed)
-                && let Some(since_last) = dropped.hit()
-            {
-                tracing::warn!(
-                    dropped = dropped.total(),
-                    since_last,
-                    "monitor queue full: dropping the newest messages"
-                );
-            }
+            sink.push(observed, false);
         })
         .await?;
         transport.subscribe(self.connect.channels.signals()).await?;
@@ -152,7 +146,6 @@ impl SignalMonitorBuilder {
         Ok(SignalMonitor {
             transport,
             queue,
-            overflow,
             channels: self.connect.channels,
         })
     }
@@ -167,20 +160,20 @@ impl SignalMonitor {
     /// The next signal or response that passes the locks; malformed payloads
     /// are logged and skipped. The monitor is also a [`Stream`] of the same.
     pub async fn recv(&mut self) -> Option<Observed> {
-        self.queue.recv().await
+        std::future::poll_fn(|cx| self.queue.poll_pop(cx)).await
     }
 
     /// How many signals and responses were dropped because the queue was full.
     pub fn dropped(&self) -> u64 {
-        self.overflow.total()
+        self.queue.dropped()
     }
 }
 
 impl Stream for SignalMonitor {
     type Item = Observed;
 
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Observed>> {
-        self.queue.poll_recv(cx)
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Observed>> {
+        self.queue.poll_pop(cx)
     }
 }
 

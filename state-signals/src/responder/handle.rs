@@ -27,6 +27,13 @@ struct Inner {
     intake: Arc<Intake>,
 }
 
+impl Drop for Inner {
+    /// The last handle is gone: the signal stream ends after what is queued.
+    fn drop(&mut self) {
+        self.intake.end();
+    }
+}
+
 impl ResponderHandle {
     pub(super) fn new(
         transport: Transport,

@@ -4,14 +4,14 @@
 //! Everything here runs on the task that reads the socket, so a signal that
 //! is filtered out or does not fit costs nothing after it was parsed.
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::HashSet;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
-use std::task::{Context, Poll, Waker};
+use std::task::{Context, Poll};
 
 use crate::protocol::Escaped;
 use crate::protocol::{Locks, Signal};
-use crate::throttle::Throttle;
+use crate::queue::{Bounded, Overflow};
 
 /// The default number of ordinary signals a responder queues while its
 /// reader is busy.
@@ -25,46 +25,13 @@ const CONTROL_RESERVE: usize = 64;
 /// again); past this the memory is cleared and starts over.
 const DECLINED_MEMORY: usize = 4096;
 
-/// One queued signal.
-#[derive(Debug)]
-pub(crate) struct Queued {
-    pub(crate) signal: Signal,
-    /// Not an `initialization` or `shutdown`: counted against the capacity.
-    pub(crate) ordinary: bool,
-}
-
 /// The filters and the bounded queue of one responder.
 #[derive(Debug)]
 pub(crate) struct Intake {
     gate: Mutex<Gate>,
-    queue: Mutex<Queue>,
-    capacity: usize,
+    queue: Bounded<Signal>,
     /// Signals that could never be acted on (locks, exporters not served).
     filtered: AtomicU64,
-    /// Signals dropped because the queue was full.
-    overflow: Throttle,
-}
-
-/// The queue itself, read by the one [`Signals`](super::Signals) stream.
-#[derive(Debug, Default)]
-struct Queue {
-    items: VecDeque<Queued>,
-    /// Ordinary signals in `items`.
-    ordinary: usize,
-    /// The reader waiting for a signal.
-    waker: Option<Waker>,
-    /// The reader is gone: nothing is queued any more.
-    closed: bool,
-}
-
-impl Queue {
-    /// Removes and returns the oldest queued signal of this kind.
-    fn drop_oldest(&mut self, ordinary: bool) -> Option<Signal> {
-        let at = self.items.iter().position(|q| q.ordinary == ordinary)?;
-        let dropped = self.items.remove(at)?;
-        self.ordinary -= usize::from(ordinary);
-        Some(dropped.signal)
-    }
 }
 
 /// What decides whether a signal can be acted on.
@@ -87,55 +54,22 @@ pub(crate) struct ServeGate {
     pub(crate) declined: HashSet<String>,
 }
 
-/// Whether a signal is queued.
-enum Verdict {
-    Drop,
-    Queue {
-        /// `initialization` or `shutdown`: takes reserved room.
-        control: bool,
-        /// An `initialization` of an exporter not yet decided.
-        new_exporter: bool,
-    },
-}
-
-impl Gate {
-    fn admit(&self, signal: &Signal) -> Verdict {
-        if !self.locks.admit(signal) {
-            return Verdict::Drop;
-        }
-        let control = signal.is_initialization() || signal.is_shutdown();
-        let Some(serve) = &self.serve else {
-            return Verdict::Queue {
-                control,
-                new_exporter: false,
-            };
-        };
-        let pid = &signal.publisher_id;
-        let known = serve.served.contains(pid) || serve.pending.contains(pid);
-        if signal.is_initialization() {
-            if known {
-                return Verdict::Queue {
-                    control,
-                    new_exporter: false,
-                };
-            }
-            if serve.declined.contains(pid) || !serve.wants_process(&signal.process_name) {
-                return Verdict::Drop;
-            }
-            return Verdict::Queue {
-                control,
-                new_exporter: true,
-            };
-        }
-        if known {
-            Verdict::Queue {
-                control,
-                new_exporter: false,
-            }
-        } else {
-            Verdict::Drop
-        }
-    }
+/// What the serve loop does with a signal: decided by
+/// [`ServeGate::step`], once for each signal as it arrives (to drop at
+/// once what will never be acted on) and again as it is read (the served
+/// set may have changed meanwhile).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Step {
+    /// A served exporter's republished `initialization`: answer it again.
+    Ack,
+    /// A new exporter's `initialization`: ask the hook.
+    Decide,
+    /// A served exporter's `shutdown`.
+    Shutdown,
+    /// A served exporter's other signal.
+    Handle,
+    /// Not for us (an exporter not served, declined or of another process).
+    Skip,
 }
 
 impl ServeGate {
@@ -151,6 +85,28 @@ impl ServeGate {
         self.process_name
             .as_deref()
             .is_none_or(|wanted| wanted == process_name)
+    }
+
+    /// What to do with `signal`. Exporters whose `initialization` waits in
+    /// the queue count as served for their later signals: they are read
+    /// after it, once it is decided.
+    pub(crate) fn step(&self, signal: &Signal) -> Step {
+        let pid = &signal.publisher_id;
+        if signal.is_initialization() {
+            if self.served.contains(pid) {
+                Step::Ack
+            } else if self.declined.contains(pid) || !self.wants_process(&signal.process_name) {
+                Step::Skip
+            } else {
+                Step::Decide
+            }
+        } else if !(self.served.contains(pid) || self.pending.contains(pid)) {
+            Step::Skip
+        } else if signal.is_shutdown() {
+            Step::Shutdown
+        } else {
+            Step::Handle
+        }
     }
 
     /// Records the decision about an exporter whose `initialization` was read.
@@ -172,10 +128,8 @@ impl Intake {
     pub(crate) fn new(capacity: usize) -> Self {
         Self {
             gate: Mutex::default(),
-            queue: Mutex::default(),
-            capacity: capacity.max(1),
+            queue: Bounded::new("signal", capacity, CONTROL_RESERVE, Overflow::DropOldest),
             filtered: AtomicU64::new(0),
-            overflow: Throttle::default(),
         }
     }
 
@@ -186,92 +140,58 @@ impl Intake {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    fn queue(&self) -> MutexGuard<'_, Queue> {
-        self.queue
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-
     /// Filters `signal` and queues it if it passes. When the queue is full
     /// the oldest signal of the same kind (ordinary, or `initialization` /
     /// `shutdown`) makes room.
     pub(crate) fn offer(&self, signal: Signal) {
         let mut gate = self.gate();
-        let (control, new_exporter) = match gate.admit(&signal) {
-            Verdict::Drop => {
-                self.count_filtered(&signal);
-                return;
-            }
-            Verdict::Queue {
-                control,
-                new_exporter,
-            } => (control, new_exporter),
+        let step = if gate.locks.admit(&signal) {
+            gate.serve.as_ref().map(|serve| serve.step(&signal))
+        } else {
+            Some(Step::Skip)
         };
-        if new_exporter && let Some(serve) = gate.serve.as_mut() {
+        if step == Some(Step::Skip) {
+            drop(gate);
+            self.count_filtered(&signal);
+            return;
+        }
+        if step == Some(Step::Decide)
+            && let Some(serve) = gate.serve.as_mut()
+        {
             serve.pending.insert(signal.publisher_id.clone());
         }
         drop(gate);
-        let mut queue = self.queue();
-        if queue.closed {
-            return;
-        }
-        let full = if control {
-            queue.items.len() - queue.ordinary >= CONTROL_RESERVE
-        } else {
-            queue.ordinary >= self.capacity
-        };
-        let dropped = if full {
-            queue.drop_oldest(!control)
-        } else {
-            None
-        };
-        queue.ordinary += usize::from(!control);
-        queue.items.push_back(Queued {
-            signal,
-            ordinary: !control,
-        });
-        let waker = queue.waker.take();
-        drop(queue);
-        if let Some(dropped) = dropped {
-            self.overflowed();
-            // A dropped `initialization` leaves no undecided exporter behind.
-            if dropped.is_initialization()
-                && let Some(serve) = self.gate().serve.as_mut()
-            {
-                serve.pending.remove(&dropped.publisher_id);
-            }
-        }
-        if let Some(waker) = waker {
-            waker.wake();
+        let control = signal.is_initialization() || signal.is_shutdown();
+        let dropped = self.queue.push(signal, control);
+        // A dropped `initialization` leaves no undecided exporter behind.
+        if let Some(dropped) = dropped
+            && dropped.is_initialization()
+            && let Some(serve) = self.gate().serve.as_mut()
+        {
+            serve.pending.remove(&dropped.publisher_id);
         }
     }
 
-    /// The next queued signal, for the one reader.
-    pub(crate) fn poll_take(&self, cx: &mut Context<'_>) -> Poll<Signal> {
-        let mut queue = self.queue();
-        match queue.items.pop_front() {
-            Some(queued) => {
-                queue.ordinary -= usize::from(queued.ordinary);
-                Poll::Ready(queued.signal)
-            }
-            None => {
-                queue.waker = Some(cx.waker().clone());
-                Poll::Pending
-            }
-        }
+    /// The next queued signal, for the one reader; `None` once the
+    /// responder's handle is gone and the queue is empty.
+    pub(crate) fn poll_take(&self, cx: &mut Context<'_>) -> Poll<Option<Signal>> {
+        self.queue.poll_pop(cx)
     }
 
     /// The reader is gone: empties the queue and stops filling it.
     pub(crate) fn close(&self) {
-        let mut queue = self.queue();
-        queue.closed = true;
-        queue.items.clear();
-        queue.ordinary = 0;
+        self.queue.close();
+    }
+
+    /// The responder's handle is gone: the reader gets what is queued, then
+    /// the end.
+    pub(crate) fn end(&self) {
+        self.queue.end();
     }
 
     /// How many signals wait in the queue.
     pub(crate) fn queued(&self) -> usize {
-        self.queue().items.len()
+        self.queue.len()
     }
 
     /// Counts a signal that will never be acted on.
@@ -280,20 +200,9 @@ impl Intake {
         tracing::trace!(publisher_id = %Escaped(&signal.publisher_id), tag = %Escaped(&signal.tag), event = %Escaped(&signal.event), "signal filtered out");
     }
 
-    fn overflowed(&self) {
-        if let Some(since_last) = self.overflow.hit() {
-            tracing::warn!(
-                signals_dropped = self.overflow.total(),
-                since_last,
-                capacity = self.capacity,
-                "signal queue full: dropping the oldest signals until the handler catches up"
-            );
-        }
-    }
-
     /// Signals dropped because the queue was full.
     pub(crate) fn dropped(&self) -> u64 {
-        self.overflow.total()
+        self.queue.dropped()
     }
 
     /// Signals filtered out by locks or because their exporter is not served.

@@ -214,9 +214,9 @@ impl SignalResponderBuilder {
         })
         .await?;
         transport.subscribe(self.connect.channels.signals()).await?;
-        let responder_id = self
-            .responder_id
-            .unwrap_or_else(|| new_responder_id(&self.name.unwrap_or_else(crate::protocol::hostname)));
+        let responder_id = self.responder_id.unwrap_or_else(|| {
+            new_responder_id(&self.name.unwrap_or_else(crate::protocol::hostname))
+        });
         tracing::debug!(%responder_id, target = %transport.target(), "responder subscribed");
         let handle = ResponderHandle::new(
             transport,

@@ -7,7 +7,7 @@ use std::time::Duration;
 use futures_util::FutureExt;
 use tokio::time::Instant;
 
-use super::intake::ServeGate;
+use super::intake::{ServeGate, Step};
 use super::{Reply, ResponderHandle, SignalResponder, Signals};
 use crate::protocol::Escaped;
 use crate::protocol::Signal;
@@ -59,20 +59,6 @@ pub(crate) struct ServeOptions {
     pub(crate) process_name: Option<String>,
     pub(crate) keep_running: bool,
     pub(crate) idle_timeout: Option<Duration>,
-}
-
-/// What to do with a signal taken from the queue.
-enum Step {
-    /// A served exporter's republished `initialization`: answer it again.
-    Ack,
-    /// A new exporter's `initialization`: ask the hook.
-    Decide,
-    /// A served exporter's `shutdown`.
-    Shutdown,
-    /// A served exporter's other signal.
-    Handle,
-    /// Not for us (an exporter not served or declined).
-    Skip,
 }
 
 impl SignalResponder {
@@ -233,32 +219,9 @@ impl<H: Handler> Serving<H> {
     /// Classifies a signal against the served exporters, under the gate.
     fn step(&self, signal: &Signal) -> Step {
         let gate = self.handle.intake().gate();
-        let Some(serve) = gate.serve.as_ref() else {
-            return Step::Skip;
-        };
-        let pid = &signal.publisher_id;
-        if signal.is_initialization() {
-            if serve.served.contains(pid) {
-                Step::Ack
-            } else if serve.declined.contains(pid) {
-                Step::Skip
-            } else if !serve.wants_process(&signal.process_name) {
-                tracing::debug!(process_name = %Escaped(&signal.process_name), "exporter of another process; not subscribing");
-                drop(gate);
-                if let Some(serve) = self.handle.intake().gate().serve.as_mut() {
-                    serve.decide(pid, false);
-                }
-                Step::Skip
-            } else {
-                Step::Decide
-            }
-        } else if !serve.served.contains(pid) {
-            Step::Skip
-        } else if signal.is_shutdown() {
-            Step::Shutdown
-        } else {
-            Step::Handle
-        }
+        gate.serve
+            .as_ref()
+            .map_or(Step::Skip, |serve| serve.step(signal))
     }
 }
 

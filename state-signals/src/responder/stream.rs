@@ -19,8 +19,10 @@ use crate::protocol::Signal;
 /// another. Signals that arrive while it is not polled wait in a bounded
 /// queue (see
 /// [`queue_capacity`](crate::SignalResponderBuilder::queue_capacity)). The
-/// stream does not end: the connection is re-established after every drop,
-/// for as long as the responder lives.
+/// connection is re-established after every drop, for as long as the
+/// responder lives: the stream ends only when the last
+/// [`ResponderHandle`](crate::ResponderHandle) is dropped (after the
+/// signals already queued).
 ///
 /// This is the raw stream: the protocol's own steps (answer
 /// `initialization` to subscribe, stop on `shutdown`) are the caller's. The
@@ -43,7 +45,9 @@ impl Stream for Signals {
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Signal>> {
         loop {
-            let signal = ready!(self.intake.poll_take(cx));
+            let Some(signal) = ready!(self.intake.poll_take(cx)) else {
+                return Poll::Ready(None);
+            };
             // Locks set while the signal waited in the queue apply to it too.
             if self.intake.gate().locks.admit(&signal) {
                 return Poll::Ready(Some(signal));

@@ -188,7 +188,9 @@ impl Connector for ClusterConnector {
             match self.check(conn.clone(), channel, activity, timeout).await {
                 Check::Alive => {}
                 Check::Unsubscribed => missing.push(channel.clone()),
-                Check::Dead => return Some("a subscription's node did not answer the health check"),
+                Check::Dead => {
+                    return Some("a subscription's node did not answer the health check");
+                }
             }
         }
         // A node reconnected by the client may not have renewed its

@@ -3,8 +3,8 @@
 use std::time::Duration;
 
 use super::SentinelMaster;
-use super::tls::Tls;
 use super::target::Target;
+use super::tls::Tls;
 use crate::protocol::{Channels, DEFAULT_MAX_PAYLOAD};
 
 /// The default time to keep trying the first connection: 20 s, as in Python.

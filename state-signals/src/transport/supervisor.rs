@@ -67,8 +67,10 @@ pub(crate) trait Connector: Send + Sync + 'static {
 
     /// A `PING` sharing a connection with the pushes of `channel` (any
     /// channel when `None`): when it returns, earlier pushes were handed on.
-    fn ping(conn: Self::Conn, channel: Option<String>)
-    -> impl Future<Output = RedisResult<()>> + Send;
+    fn ping(
+        conn: Self::Conn,
+        channel: Option<String>,
+    ) -> impl Future<Output = RedisResult<()>> + Send;
 
     /// One health check of `conn`: why it is dead, or `None` when alive.
     /// A probe that goes unanswered while messages keep arriving (see
@@ -259,9 +261,7 @@ impl<C: Connector> Supervised<C> {
         let timeout = || Error::CommandTimeout { command, after };
         let deadline = Instant::now().checked_add(after);
         let activity = supervisor.activity.total();
-        let Some((conn, generation)) = within(deadline, supervisor.connection())
-            .await
-            .flatten()
+        let Some((conn, generation)) = within(deadline, supervisor.connection()).await.flatten()
         else {
             return Err(timeout());
         };
@@ -316,10 +316,7 @@ impl<C: Connector> Supervisor<C> {
                 supervisor.received(generation, push);
             }
         });
-        let conn = self
-            .connector
-            .open(pushes, self.command_timeout)
-            .await?;
+        let conn = self.connector.open(pushes, self.command_timeout).await?;
         Ok((conn, generation))
     }
 

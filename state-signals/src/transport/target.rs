@@ -103,9 +103,10 @@ impl Target {
     pub(crate) fn invalid(&self, source: &redis::RedisError) -> Error {
         let hint = match self {
             Self::Url(url) => password_hint(url),
-            Self::Cluster(urls) | Self::Sentinel { sentinels: urls, .. } => {
-                urls.iter().find_map(|url| password_hint(url))
-            }
+            Self::Cluster(urls)
+            | Self::Sentinel {
+                sentinels: urls, ..
+            } => urls.iter().find_map(|url| password_hint(url)),
             _ => None,
         };
         let mut text = scrub(source.to_string(), &self.secrets());
@@ -272,9 +273,9 @@ fn url_secrets(url: &str) -> Vec<String> {
 fn password_hint(url: &str) -> Option<&'static str> {
     let (_, info, _) = unparsed_user_info(url)?;
     let (_, password) = info.split_once(':')?;
-    password
-        .contains(['#', '?', '/', '@'])
-        .then_some("; the password holds `#`, `?`, `/` or `@`: percent-encode it (`%23`, `%3F`, `%2F`, `%40`)")
+    password.contains(['#', '?', '/', '@']).then_some(
+        "; the password holds `#`, `?`, `/` or `@`: percent-encode it (`%23`, `%3F`, `%2F`, `%40`)",
+    )
 }
 
 /// An error whose text had every secret replaced by `***`.
