@@ -335,7 +335,8 @@ impl std::str::FromStr for Sample {
     }
 }
 
-/// A duration in seconds, or `none` for no limit.
+/// A duration in seconds, or `none` for no limit. A number too large for a
+/// `Duration` (`1e20`, `inf`) saturates: practically no limit.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Wait(pub Option<Duration>);
 
@@ -347,9 +348,9 @@ impl std::str::FromStr for Wait {
             return Ok(Self(None));
         }
         match s.parse::<f64>() {
-            Ok(secs) if secs.is_finite() && secs >= 0.0 => {
-                Ok(Self(Some(Duration::from_secs_f64(secs))))
-            }
+            Ok(secs) if secs >= 0.0 => Ok(Self(Some(
+                Duration::try_from_secs_f64(secs).unwrap_or(Duration::MAX),
+            ))),
             _ => Err(format!("`{s}` is not a number of seconds or `none`")),
         }
     }

@@ -8,6 +8,7 @@
     warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
+mod deadline;
 mod error;
 mod exporter;
 pub mod guide;

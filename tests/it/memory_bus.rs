@@ -103,6 +103,25 @@ async fn a_delay_makes_answers_late_but_keeps_their_order() {
 }
 
 #[tokio::test]
+async fn a_delay_of_duration_max_holds_messages_practically_forever() {
+    let bus = MemoryBus::new();
+    let (exporter, responder) = setup(&bus, ConnectOptions::in_memory(&bus)).await;
+    spawn_answering(responder, |_| Some(Reply::success()));
+    within(exporter.initialize_and_wait(1, ["start"]))
+        .await
+        .unwrap();
+    bus.set_delay(Duration::MAX);
+    let report = within(
+        exporter
+            .publish_signal("start")
+            .timeout(Duration::from_millis(50)),
+    )
+    .await
+    .unwrap();
+    assert_eq!(report.code, ResultCode::SomeMissing);
+}
+
+#[tokio::test]
 async fn the_payload_cap_applies_as_on_redis() {
     let bus = MemoryBus::new();
     let capped = ConnectOptions::in_memory(&bus).max_payload(512);

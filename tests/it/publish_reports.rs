@@ -260,3 +260,45 @@ async fn overlapping_publishes_are_serialized() {
         assert_eq!(report.answers.len(), 1);
     }
 }
+
+/// `Duration::MAX` (or any duration too large to add to an `Instant`) is
+/// "practically never" everywhere a duration is taken: no panic, and the
+/// session runs as with any long limit. (Each of these panicked with an
+/// overflow in `Instant + Duration`.)
+#[tokio::test]
+async fn duration_max_means_practically_never() {
+    let server = RedisServer::start().await;
+    let options = server
+        .options()
+        .connect_timeout(Duration::MAX)
+        .command_timeout(Duration::MAX)
+        .health_check_interval(Duration::MAX);
+    let responder = within(
+        server
+            .responder()
+            .options(options.clone())
+            .idle_timeout(Duration::MAX)
+            .connect(),
+    )
+    .await
+    .unwrap();
+    spawn_answering(responder, |_| Some(Reply::success()));
+    let exporter = within(server.exporter("bench").options(options).connect())
+        .await
+        .unwrap();
+    within(
+        exporter
+            .initialize_and_wait(1, EVENTS)
+            .timeout(Duration::MAX),
+    )
+    .await
+    .unwrap();
+    let report = within(
+        exporter
+            .publish_signal("benchmark-start")
+            .timeout(Duration::MAX),
+    )
+    .await
+    .unwrap();
+    assert_eq!(report.code, ResultCode::AllSucceeded);
+}

@@ -7,7 +7,8 @@ use state_signals_test_support as common;
 use std::time::Duration;
 
 use common::{RedisServer, raw_answer, spawn_answering, within};
-use state_signals::{ExporterEvent, Handler, Reply, ResultCode, Signal};
+use futures_util::FutureExt;
+use state_signals::{ExporterEvent, Handler, PublishReport, Reply, ResultCode, Signal};
 use tokio::sync::mpsc;
 
 /// Tells the test which sample it started, then waits to be released.
@@ -209,4 +210,77 @@ async fn dead_subscribers_can_be_removed_or_evicted() {
     assert!(exporter.remove_subscriber("ok"));
     assert!(!exporter.remove_subscriber("ok"));
     assert_eq!(exporter.subscriber_count(), 0);
+}
+
+/// Anyone who may publish on the response channel can answer under
+/// invented ids: the exporter counts such answers, keeps a bounded few for
+/// the report (messages cut), warns once per interval — and still counts
+/// the real subscriber. (It kept every one with its message, and warned for
+/// each.)
+#[tokio::test]
+async fn forged_answers_are_counted_not_kept() {
+    const FORGED: usize = 5_000;
+    let mut logs = common::logs::capture();
+    // No pub/sub output limit: nothing but the exporter stands between the
+    // flood and its memory.
+    let server = RedisServer::start_with(&["--client-output-buffer-limit", "pubsub 0 0 0"]).await;
+    let (started_tx, mut started) = mpsc::unbounded_channel();
+    let (release, release_rx) = mpsc::unbounded_channel();
+    let responder = within(server.responder().responder_id("real").connect())
+        .await
+        .unwrap();
+    tokio::spawn(responder.serve(Slow {
+        started: started_tx,
+        release: release_rx,
+    }));
+    let exporter = within(server.exporter("bench").connect()).await.unwrap();
+    within(exporter.initialize_and_wait(1, ["tick"]))
+        .await
+        .unwrap();
+    let message = "x".repeat(8 * 1024);
+    let mut flood = redis::pipe();
+    for n in 0..FORGED {
+        let answer = raw_answer(
+            &format!("forged-{n}"),
+            exporter.publisher_id(),
+            "tick",
+            &format!(r#","ras":1,"message":"{message}""#),
+        );
+        flood
+            .cmd("PUBLISH")
+            .arg("event-signal-response")
+            .arg(answer)
+            .ignore();
+    }
+    let mut conn = server.connection().await;
+    let drive = async {
+        within(started.recv()).await;
+        within(flood.query_async::<()>(&mut conn)).await.unwrap();
+        release.send(()).unwrap(); // the real answer, after the flood
+    };
+    let publish = exporter.publish_signal("tick");
+    let (report, ()) =
+        within(async { tokio::join!(std::future::IntoFuture::into_future(publish), drive) }).await;
+    let report = report.unwrap();
+    assert_eq!(report.code, ResultCode::AllSucceeded, "{:?}", report.code);
+    assert!(report.answers.contains_key("real"));
+    assert_eq!(report.outsiders.len(), PublishReport::OUTSIDERS_KEPT);
+    assert!(report.outsiders.values().all(|a| {
+        a.message
+            .as_ref()
+            .is_some_and(|m| m.len() <= PublishReport::OUTSIDER_MESSAGE_KEPT)
+    }));
+    assert_eq!(report.outsiders_seen, FORGED as u64);
+    drop(exporter);
+    let mut warnings = 0;
+    while logs
+        .line_with("not subscribers")
+        .now_or_never()
+        .flatten()
+        .is_some()
+    {
+        warnings += 1;
+    }
+    assert!(warnings <= 2, "{warnings} warnings for one flood");
+    assert!(warnings >= 1, "the flood is logged");
 }

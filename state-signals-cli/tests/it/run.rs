@@ -382,3 +382,31 @@ async fn a_quiet_await_names_periodic_on_its_terminal_line() {
     );
     child.kill().await.expect("stop run");
 }
+
+/// Every time flag takes any number of seconds: one too large for a
+/// `Duration` means practically no limit (it panicked with exit 101).
+#[tokio::test]
+async fn huge_time_values_mean_no_limit() {
+    let server = RedisServer::start().await;
+    let _r = responders(&server, &[&["--id", "a", "--exec-timeout", "1e300"]]).await;
+    let out = finish(cli(
+        &server,
+        &[
+            "--connect-timeout",
+            "1e20",
+            "run",
+            "--process",
+            "bench",
+            "--await",
+            "1",
+            "--await-timeout",
+            "inf",
+            "--timeout",
+            "1e20",
+            "start",
+        ],
+    ))
+    .await;
+    assert_eq!(out.code(), 0, "{out:?}");
+    assert_eq!(out.lines[0]["responses"]["a"]["ras"], 1);
+}

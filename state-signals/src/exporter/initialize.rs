@@ -237,9 +237,11 @@ impl SignalExporter {
             }
         };
         let in_time = match timeout {
-            Some(limit) => tokio::time::timeout_at(started + limit, waited)
-                .await
-                .is_ok(),
+            Some(limit) => {
+                tokio::time::timeout_at(crate::deadline::deadline(started, limit), waited)
+                    .await
+                    .is_ok()
+            }
             None => {
                 waited.await;
                 true

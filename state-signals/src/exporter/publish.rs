@@ -145,6 +145,7 @@ impl SignalExporter {
                         waiting,
                         answers: BTreeMap::new(),
                         outsiders: BTreeMap::new(),
+                        outsiders_seen: 0,
                         done: Some(done_tx),
                     });
                 }
@@ -168,9 +169,11 @@ impl SignalExporter {
             tracing::warn!(%event, subscribers = expected, "no client received the signal; reporting every subscriber missing");
         } else {
             let answered = match timeout {
-                Some(limit) => tokio::time::timeout_at(started + limit, done_rx)
-                    .await
-                    .is_ok(),
+                Some(limit) => {
+                    tokio::time::timeout(limit.saturating_sub(started.elapsed()), done_rx)
+                        .await
+                        .is_ok()
+                }
                 None => done_rx.await.is_ok(),
             };
             if !answered {
@@ -178,13 +181,14 @@ impl SignalExporter {
             }
         }
         let round = round.take();
-        let (answers, missing, outsiders) = round
-            .map(|r| (r.answers, r.waiting, r.outsiders))
+        let (answers, missing, outsiders, outsiders_seen) = round
+            .map(|r| (r.answers, r.waiting, r.outsiders, r.outsiders_seen))
             .unwrap_or_default();
         let evicted = self.shared.tally(answers.keys().cloned(), &missing);
         let mut report = PublishReport::new(event, answers, missing, receivers, started.elapsed());
         report.evicted = evicted;
         report.outsiders = outsiders;
+        report.outsiders_seen = outsiders_seen;
         tracing::info!(event = %report.event, code = report.code.code(), elapsed = ?report.elapsed, "publish complete");
         Ok(report)
     }

@@ -56,8 +56,15 @@ pub struct PublishReport {
     pub evicted: BTreeSet<String>,
     /// Answers from responders outside the subscriber set, by responder id:
     /// not counted in `code` (they were not waited for), kept for who they
-    /// are and their messages, as the Python package returns them.
+    /// are and their messages, as the Python package returns them. Anyone
+    /// who may publish on the response channel can answer under invented
+    /// ids, so what is kept is bounded: the first answer of each id, at most
+    /// [`OUTSIDERS_KEPT`](Self::OUTSIDERS_KEPT) ids, each message cut to
+    /// [`OUTSIDER_MESSAGE_KEPT`](Self::OUTSIDER_MESSAGE_KEPT) bytes.
     pub outsiders: BTreeMap<String, Answer>,
+    /// How many answers came from outside the subscriber set, kept in
+    /// [`outsiders`](Self::outsiders) or not.
+    pub outsiders_seen: u64,
     /// How many clients received the signal, as `PUBLISH` counted them.
     pub receivers: usize,
     /// From the call to the complete report.
@@ -65,6 +72,12 @@ pub struct PublishReport {
 }
 
 impl PublishReport {
+    /// How many outsiders' answers a report keeps (see
+    /// [`outsiders`](Self::outsiders)).
+    pub const OUTSIDERS_KEPT: usize = super::state::OUTSIDERS_KEPT;
+    /// How many bytes of an outsider's message a report keeps.
+    pub const OUTSIDER_MESSAGE_KEPT: usize = super::state::OUTSIDER_MESSAGE_KEPT;
+
     pub(crate) fn new(
         event: String,
         answers: BTreeMap<String, Answer>,
@@ -86,6 +99,7 @@ impl PublishReport {
             missing,
             evicted: BTreeSet::new(),
             outsiders: BTreeMap::new(),
+            outsiders_seen: 0,
             receivers,
             elapsed,
         }

@@ -10,7 +10,14 @@ use super::ExporterEvent;
 use super::report::Answer;
 use crate::protocol::Escaped;
 use crate::protocol::{Channels, INITIALIZATION, Response};
+use crate::throttle::Throttle;
 use crate::transport::Incoming;
+
+/// How many answers from outside the subscriber set one publish keeps for
+/// its report (the first of each responder id); the others are counted.
+pub(crate) const OUTSIDERS_KEPT: usize = 64;
+/// How much of an outsider's message is kept (bytes, cut at a character).
+pub(crate) const OUTSIDER_MESSAGE_KEPT: usize = 1024;
 
 /// State shared by a `SignalExporter` and its connection's push handler.
 pub(crate) struct Shared {
@@ -24,6 +31,10 @@ pub(crate) struct Shared {
     stale: std::sync::atomic::AtomicU64,
     /// Evict a subscriber after this many consecutive missed answers.
     pub(crate) evict_after: Option<u32>,
+    /// Answers from outside the subscriber set, logged once per interval.
+    outsider_warnings: Throttle,
+    /// Second answers under one responder id, logged once per interval.
+    duplicate_warnings: Throttle,
 }
 
 #[derive(Default)]
@@ -48,8 +59,11 @@ pub(crate) struct Round {
     /// Subscribers that have not answered yet; with `answers`, the whole set.
     pub(crate) waiting: BTreeSet<String>,
     pub(crate) answers: BTreeMap<String, Answer>,
-    /// Answers from responders outside the subscriber set (the first of each).
+    /// Answers from responders outside the subscriber set: the first of
+    /// each id, at most [`OUTSIDERS_KEPT`] of them, messages cut.
     pub(crate) outsiders: BTreeMap<String, Answer>,
+    /// Every answer from outside the subscriber set, kept or not.
+    pub(crate) outsiders_seen: u64,
     /// Fired when `waiting` becomes empty.
     pub(crate) done: Option<oneshot::Sender<()>>,
 }
@@ -64,6 +78,8 @@ impl Shared {
             events: broadcast::Sender::new(super::progress::EVENTS_CAPACITY),
             stale: std::sync::atomic::AtomicU64::new(0),
             evict_after,
+            outsider_warnings: Throttle::default(),
+            duplicate_warnings: Throttle::default(),
         }
     }
 
@@ -246,13 +262,27 @@ impl Shared {
                 let _ = done.send(());
             }
         } else if round.answers.contains_key(&id) {
-            tracing::warn!(responder_id = %Escaped(&id), event = %Escaped(&round.event), "two answers from one responder id to one signal: do two responders share this id? The first was counted");
+            if let Some(since_last) = self.duplicate_warnings.hit() {
+                tracing::warn!(responder_id = %Escaped(&id), event = %Escaped(&round.event), since_last, "two answers from one responder id to one signal: do two responders share this id? The first was counted (one line per 10 s at most)");
+            }
         } else {
-            tracing::warn!(responder_id = %Escaped(&id), event = %Escaped(&round.event), %ras, "answer from a responder that is not a subscriber; not counted");
-            round.outsiders.entry(id).or_insert(Answer {
-                ras,
-                message: response.message,
-            });
+            round.outsiders_seen += 1;
+            if let Some(since_last) = self.outsider_warnings.hit() {
+                tracing::warn!(responder_id = %Escaped(&id), event = %Escaped(&round.event), %ras, since_last, "answers from responders that are not subscribers; not counted (one line per 10 s at most)");
+            }
+            if round.outsiders.len() < OUTSIDERS_KEPT && !round.outsiders.contains_key(&id) {
+                let message = response.message.map(|mut m| {
+                    if m.len() > OUTSIDER_MESSAGE_KEPT {
+                        let mut end = OUTSIDER_MESSAGE_KEPT;
+                        while !m.is_char_boundary(end) {
+                            end -= 1;
+                        }
+                        m.truncate(end);
+                    }
+                    m
+                });
+                round.outsiders.insert(id, Answer { ras, message });
+            }
         }
     }
 }

@@ -157,7 +157,9 @@ impl<H: Handler> Serving<H> {
         loop {
             let idle = async {
                 match self.options.idle_timeout {
-                    Some(limit) => tokio::time::sleep_until(idle_since + limit).await,
+                    Some(limit) => {
+                        tokio::time::sleep_until(crate::deadline::deadline(idle_since, limit)).await
+                    }
                     None => std::future::pending().await,
                 }
             };

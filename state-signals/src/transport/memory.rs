@@ -358,7 +358,7 @@ impl MemoryTransport {
         }
         let (channel, payload): (Arc<str>, Arc<[u8]>) =
             (channel.into(), payload.into_bytes().into());
-        let at = Instant::now() + state.delay;
+        let at = crate::deadline::deadline(Instant::now(), state.delay);
         let mut receivers = 0;
         let ids = state.subscribed.get(&*channel).into_iter().flatten();
         for entry in ids.filter_map(|id| state.connections.get(id)) {

@@ -116,7 +116,9 @@ where
     let target = options.target.redacted();
     let secrets = options.target.secrets();
     let started = Instant::now();
-    let deadline = options.connect_timeout.map(|t| started + t);
+    let deadline = options
+        .connect_timeout
+        .map(|t| crate::deadline::deadline(started, t));
     let failed = |source: redis::RedisError| {
         // Kept whole (its chain classifies TLS failures) unless it shows a secret.
         let text = source.to_string();

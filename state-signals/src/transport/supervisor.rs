@@ -259,7 +259,7 @@ impl<C: Connector> Supervised<C> {
         let supervisor = &self.supervisor;
         let after = supervisor.command_timeout;
         let timeout = || Error::CommandTimeout { command, after };
-        let deadline = Instant::now().checked_add(after);
+        let deadline = Some(crate::deadline::deadline(Instant::now(), after));
         let activity = supervisor.activity.total();
         let Some((conn, generation)) = within(deadline, supervisor.connection()).await.flatten()
         else {
