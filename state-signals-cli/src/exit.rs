@@ -10,7 +10,8 @@ pub const SUBSCRIBERS_TIMEOUT: u8 = 3;
 pub const CANNOT_REACH_REDIS: u8 = 4;
 /// Redis failed or stopped answering during the session.
 pub const REDIS_FAILED: u8 = 5;
-/// Invalid input: metadata, event names, `--events-from` lines.
+/// Invalid input: metadata, event names, `--events-from` lines, a signal
+/// over the payload cap.
 pub const INVALID_INPUT: u8 = 6;
 /// `respond --idle-timeout`: no signal from a served exporter in time.
 pub const IDLE: u8 = 7;
@@ -59,6 +60,7 @@ impl From<Error> for Failure {
             | Error::IllegalEvent { .. }
             | Error::NoLegalEvents
             | Error::MetadataNotObject { .. }
+            | Error::PayloadTooLarge { .. }
             | Error::Malformed { .. } => INVALID_INPUT,
             _ => REDIS_FAILED,
         };

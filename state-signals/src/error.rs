@@ -156,6 +156,20 @@ pub enum Error {
         /// The JSON type that was given instead (`array`, `string` …).
         found: &'static str,
     },
+
+    /// A signal or an answer larger than the payload cap: every peer would
+    /// skip it, so it is not sent.
+    #[non_exhaustive]
+    #[error(
+        "the payload is {size} bytes, over the {max}-byte cap every peer enforces \
+         (ConnectOptions::max_payload); nothing was sent"
+    )]
+    PayloadTooLarge {
+        /// The payload's size in bytes.
+        size: usize,
+        /// The cap in bytes.
+        max: usize,
+    },
 }
 
 impl Error {

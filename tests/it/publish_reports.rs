@@ -302,3 +302,45 @@ async fn duration_max_means_practically_never() {
     .unwrap();
     assert_eq!(report.code, ResultCode::AllSucceeded);
 }
+
+/// A signal over the payload cap every peer enforces is a typed error
+/// before anything is sent (it was sent, skipped by every responder, and
+/// reported missing after the whole timeout).
+#[tokio::test]
+async fn a_signal_over_the_payload_cap_is_refused_before_it_is_sent() {
+    let server = RedisServer::start().await;
+    let mut wire = server.raw_subscriber("event-signal-pubsub").await;
+    let responder = within(server.responder().connect()).await.unwrap();
+    spawn_answering(responder, |_| Some(Reply::success()));
+    let exporter = within(server.exporter("bench").connect()).await.unwrap();
+    within(exporter.initialize_and_wait(1, EVENTS))
+        .await
+        .unwrap();
+    common::next_json(&mut wire).await; // the initialization
+    let huge = serde_json::json!({ "blob": "x".repeat(5 * 1024 * 1024) });
+    let refused = within(
+        exporter
+            .publish_signal("benchmark-start")
+            .metadata(huge.as_object().unwrap().clone())
+            .timeout(Duration::from_secs(3600)),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(refused, Error::PayloadTooLarge { size, max, .. } if size > max && max == 4 * 1024 * 1024),
+        "{refused}"
+    );
+    assert!(
+        refused.to_string().contains("nothing was sent"),
+        "{refused}"
+    );
+    // The next signal goes through, and it is the first the wire sees.
+    let report = within(exporter.publish_signal("benchmark-stop"))
+        .await
+        .unwrap();
+    assert_eq!(report.code, ResultCode::AllSucceeded);
+    assert_eq!(
+        common::next_json(&mut wire).await["event"],
+        "benchmark-stop"
+    );
+}

@@ -268,6 +268,18 @@ async fn events_from_a_pipe_publishes_line_by_line() {
             .unwrap()
             .contains("not a legal event")
     );
+    // A signal over the payload cap is refused before it is sent, at once.
+    let blob = "x".repeat(5 * 1024 * 1024);
+    run.send(&format!(
+        r#"{{"event": "a", "metadata": {{"blob": "{blob}"}}}}"#
+    ))
+    .await;
+    let error = run.read().await;
+    let text = error["error"].as_str().unwrap();
+    assert!(
+        text.contains("over the 4194304-byte cap") && text.contains("nothing was sent"),
+        "{error}"
+    );
     run.send(r#"{"event": "a"}"#).await;
     assert_eq!(run.read().await["code"], 0);
     let status = tokio::time::timeout(Duration::from_secs(10), run.close())

@@ -29,12 +29,19 @@ pub use options::ConnectOptions;
 pub use sentinel_master::SentinelMaster;
 pub(crate) use target::Target;
 
-use crate::Result;
+use crate::{Error, Result};
 
 /// A connection that publishes, holds subscriptions, and hands every
 /// decoded message to the sink it was made with. Clones share it.
 #[derive(Clone)]
-pub(crate) enum Transport {
+pub(crate) struct Transport {
+    kind: Kind,
+    /// The payload cap: nothing larger is sent (no peer would take it).
+    max_payload: usize,
+}
+
+#[derive(Clone)]
+enum Kind {
     /// A Redis server.
     Server(server::ServerTransport),
     /// A [`MemoryBus`].
@@ -50,71 +57,80 @@ impl Transport {
         options: &ConnectOptions,
         sink: impl Fn(Incoming) + Send + Sync + 'static,
     ) -> Result<Self> {
-        match &options.target {
-            Target::Memory(bus) => Ok(Self::Memory(bus.connect(options, sink))),
-            Target::Cluster(seeds) => Ok(Self::Cluster(
-                cluster::ClusterTransport::open(seeds, options, sink).await?,
-            )),
-            _ => Ok(Self::Server(
-                server::ServerTransport::open(options, sink).await?,
-            )),
-        }
+        let kind = match &options.target {
+            Target::Memory(bus) => Kind::Memory(bus.connect(options, sink)),
+            Target::Cluster(seeds) => {
+                Kind::Cluster(cluster::ClusterTransport::open(seeds, options, sink).await?)
+            }
+            _ => Kind::Server(server::ServerTransport::open(options, sink).await?),
+        };
+        Ok(Self {
+            kind,
+            max_payload: options.max_payload,
+        })
     }
 
     /// Whether the connection is up with every subscription confirmed.
     pub(crate) fn is_connected(&self) -> bool {
-        match self {
-            Self::Server(t) => t.is_connected(),
-            Self::Memory(t) => t.is_connected(),
-            Self::Cluster(t) => t.is_connected(),
+        match &self.kind {
+            Kind::Server(t) => t.is_connected(),
+            Kind::Memory(t) => t.is_connected(),
+            Kind::Cluster(t) => t.is_connected(),
         }
     }
 
     /// Where this transport is connected, without password.
     pub(crate) fn target(&self) -> &str {
-        match self {
-            Self::Server(t) => t.target(),
-            Self::Memory(t) => t.target(),
-            Self::Cluster(t) => t.target(),
+        match &self.kind {
+            Kind::Server(t) => t.target(),
+            Kind::Memory(t) => t.target(),
+            Kind::Cluster(t) => t.target(),
         }
     }
 
-    /// Publishes `payload` on `channel`; returns how many clients received it.
+    /// Publishes `payload` on `channel`; returns how many clients received
+    /// it. A payload over the cap is refused before anything is sent.
     pub(crate) async fn publish(&self, channel: &str, payload: String) -> Result<usize> {
-        match self {
-            Self::Server(t) => t.publish(channel, payload).await,
-            Self::Memory(t) => t.publish(channel, payload).await,
-            Self::Cluster(t) => t.publish(channel, payload).await,
+        if payload.len() > self.max_payload {
+            return Err(Error::PayloadTooLarge {
+                size: payload.len(),
+                max: self.max_payload,
+            });
+        }
+        match &self.kind {
+            Kind::Server(t) => t.publish(channel, payload).await,
+            Kind::Memory(t) => t.publish(channel, payload).await,
+            Kind::Cluster(t) => t.publish(channel, payload).await,
         }
     }
 
     /// Subscribes to `channel` and returns once the subscription is
     /// confirmed; it is renewed after every reconnection.
     pub(crate) async fn subscribe(&self, channel: &str) -> Result<()> {
-        match self {
-            Self::Server(t) => t.subscribe(channel).await,
-            Self::Memory(t) => t.subscribe(channel).await,
-            Self::Cluster(t) => t.subscribe(channel).await,
+        match &self.kind {
+            Kind::Server(t) => t.subscribe(channel).await,
+            Kind::Memory(t) => t.subscribe(channel).await,
+            Kind::Cluster(t) => t.subscribe(channel).await,
         }
     }
 
     /// Returns once every message received before the call has been handed
     /// to the sink.
     pub(crate) async fn round_trip(&self) -> Result<()> {
-        match self {
-            Self::Server(t) => t.round_trip().await,
-            Self::Memory(t) => t.round_trip().await,
-            Self::Cluster(t) => t.round_trip().await,
+        match &self.kind {
+            Kind::Server(t) => t.round_trip().await,
+            Kind::Memory(t) => t.round_trip().await,
+            Kind::Cluster(t) => t.round_trip().await,
         }
     }
 
     /// Whether a `PUBLISH` count of 0 means that nobody at all listens.
     pub(crate) async fn is_standalone(&self) -> bool {
-        match self {
-            Self::Server(t) => t.is_standalone().await,
-            Self::Memory(_) => true,
+        match &self.kind {
+            Kind::Server(t) => t.is_standalone().await,
+            Kind::Memory(_) => true,
             // A cluster node counts only its own receivers.
-            Self::Cluster(_) => false,
+            Kind::Cluster(_) => false,
         }
     }
 }

@@ -344,6 +344,25 @@ mod tests {
     }
 
     #[test]
+    fn an_unencoded_password_gets_a_hint_and_stays_secret() {
+        for url in [
+            "redis://u:pa#ss@db:6379",
+            "redis://u:pa?ss@db:6379",
+            "redis://u:pa/ss@db:6379",
+        ] {
+            let error = Target::Url(url.into())
+                .resp3_client(&Tls::default())
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
+            assert!(error.contains("percent-encode it"), "{url}: {error}");
+            assert!(!error.contains("pa#ss") && !error.contains("ss@db"), "{error}");
+        }
+        let fine = Target::Url("redis://u:pa%23ss@db:6379".into());
+        assert!(fine.resp3_client(&Tls::default()).is_ok());
+    }
+
+    #[test]
     fn every_target_becomes_resp3() {
         for target in [
             Target::Url("redis://127.0.0.1:1/3".into()),
