@@ -143,6 +143,25 @@ async fn a_tls_master_is_reached_through_the_sentinels() {
     );
 }
 
+/// `rediss://` Sentinels behind a private CA: the TLS options apply to the
+/// Sentinels as to the master (the Sentinel query was a plain client that
+/// trusted the system's CAs only, and never got through).
+#[tokio::test]
+async fn tls_sentinels_behind_a_private_ca_use_the_tls_options() {
+    let pki = common::tls::Pki::new();
+    let set = SentinelSet::start_spec(Spec {
+        pki: Some(&pki),
+        tls_sentinels: true,
+        ..Spec::default()
+    })
+    .await;
+    assert!(set.urls().iter().all(|url| url.starts_with("rediss://")));
+    let options = set.options().tls_ca_pem(pki.ca_pem.clone().into_bytes());
+    let exporter = session(options).await;
+    let report = within(exporter.publish_signal("start")).await.unwrap();
+    assert_eq!(report.code, ResultCode::AllSucceeded, "{report:?}");
+}
+
 #[tokio::test]
 async fn the_master_password_and_user_are_used_and_kept_secret() {
     let set = SentinelSet::start_spec(Spec {

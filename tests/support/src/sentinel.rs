@@ -16,6 +16,8 @@ pub struct SentinelSet {
     /// the Sentinels monitor and name.
     pub proxy: Option<Proxy>,
     sentinels: Vec<(Child, u16)>,
+    /// The Sentinels' TLS ports, with [`Spec::tls_sentinels`].
+    sentinel_tls_ports: Vec<u16>,
     _dir: tempfile::TempDir,
 }
 
@@ -34,6 +36,9 @@ pub struct Spec<'a> {
     pub proxied: bool,
     /// `down-after-milliseconds` (default 1000).
     pub down_after_ms: Option<u32>,
+    /// With a PKI: the Sentinels serve TLS too, and [`SentinelSet::urls`]
+    /// are `rediss://` URLs of their TLS ports.
+    pub tls_sentinels: bool,
 }
 
 impl SentinelSet {
@@ -105,9 +110,18 @@ impl SentinelSet {
         let down_after = spec.down_after_ms.unwrap_or(1000);
         let dir = tempfile::tempdir().expect("a temp dir");
         let mut sentinels = Vec::new();
+        let mut sentinel_tls_ports = Vec::new();
         for n in 0..3 {
+            let tls_port = match (spec.tls_sentinels, pki) {
+                (true, Some(_)) => {
+                    let port = free_port();
+                    sentinel_tls_ports.push(port);
+                    format!("tls-port {port}\n")
+                }
+                _ => String::new(),
+            };
             let body = format!(
-                "bind 127.0.0.1\ndir {}\n\
+                "bind 127.0.0.1\ndir {}\n{tls_port}\
                  sentinel monitor {MASTER} 127.0.0.1 {monitored} 2\n\
                  sentinel down-after-milliseconds {MASTER} {down_after}\n\
                  sentinel failover-timeout {MASTER} 5000\n\
@@ -121,14 +135,27 @@ impl SentinelSet {
             servers: vec![master, replica],
             proxy,
             sentinels,
+            sentinel_tls_ports,
             _dir: dir,
         };
         set.wait_ready().await;
         set
     }
 
-    /// The Sentinels' URLs.
+    /// The Sentinels' URLs: `rediss://` ones with [`Spec::tls_sentinels`].
     pub fn urls(&self) -> Vec<String> {
+        if !self.sentinel_tls_ports.is_empty() {
+            return self
+                .sentinel_tls_ports
+                .iter()
+                .map(|port| format!("rediss://127.0.0.1:{port}"))
+                .collect();
+        }
+        self.plain_urls()
+    }
+
+    /// The Sentinels' plain-text URLs, for the harness's own queries.
+    fn plain_urls(&self) -> Vec<String> {
         self.sentinels
             .iter()
             .map(|(_, port)| format!("redis://127.0.0.1:{port}"))
@@ -146,7 +173,7 @@ impl SentinelSet {
     }
 
     async fn sentinel(&self, n: usize) -> redis::aio::MultiplexedConnection {
-        let client = redis::Client::open(self.urls()[n].as_str()).expect("a url");
+        let client = redis::Client::open(self.plain_urls()[n].as_str()).expect("a url");
         within(async {
             loop {
                 if let Ok(conn) = client.get_multiplexed_async_connection().await {
