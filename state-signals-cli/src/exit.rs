@@ -36,6 +36,8 @@ pub fn for_code(code: ResultCode) -> u8 {
 pub struct Failure {
     pub status: u8,
     pub message: String,
+    /// The TLS material at fault (`Error::InvalidTls`), for naming its file.
+    pub tls_material: Option<&'static str>,
 }
 
 impl Failure {
@@ -43,6 +45,7 @@ impl Failure {
         Self {
             status,
             message: message.into(),
+            tls_material: None,
         }
     }
 }
@@ -53,7 +56,7 @@ impl From<Error> for Failure {
             _ if error.is_tls() => TLS,
             _ if error.is_permission_denied() => PERMISSION_DENIED,
             Error::Connect { .. } => CANNOT_REACH_REDIS,
-            Error::InvalidTarget { .. } => USAGE,
+            Error::InvalidTarget { .. } | Error::InvalidTls { .. } => USAGE,
             Error::SubscribersTimeout { .. } => SUBSCRIBERS_TIMEOUT,
             Error::IdleTimeout { .. } => IDLE,
             Error::ReservedEvent { .. }
@@ -64,6 +67,10 @@ impl From<Error> for Failure {
             | Error::Malformed { .. } => INVALID_INPUT,
             _ => REDIS_FAILED,
         };
-        Self::new(status, error.to_string())
+        let mut failure = Self::new(status, error.to_string());
+        if let Error::InvalidTls { material, .. } = &error {
+            failure.tls_material = Some(material);
+        }
+        failure
     }
 }

@@ -32,7 +32,7 @@ fn main() -> ExitCode {
     };
     init_logging(&cli);
     if let Command::BenchWorker(args) = &cli.command {
-        return finish(bench::run_worker(&cli, args));
+        return finish(bench::run_worker(&cli, args), &cli);
     }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -55,14 +55,30 @@ fn main() -> ExitCode {
     });
     // Do not wait for background tasks (a responder's connection) to wind down.
     runtime.shutdown_background();
-    finish(outcome)
+    finish(outcome, &cli)
 }
 
-fn finish(outcome: Result<u8, Failure>) -> ExitCode {
+fn finish(outcome: Result<u8, Failure>, cli: &Cli) -> ExitCode {
     match outcome {
         Ok(status) => ExitCode::from(status),
-        Err(Failure { status, message }) => {
-            eprintln!("state-signals: {message}");
+        Err(Failure {
+            status,
+            message,
+            tls_material,
+        }) => {
+            // Name the file the TLS material came from.
+            let file = match tls_material {
+                Some("CA certificates") => cli.tls_ca.as_ref().map(|f| ("--tls-ca", f)),
+                Some("client certificate") => cli.tls_cert.as_ref().map(|f| ("--tls-cert", f)),
+                Some("client key") => cli.tls_key.as_ref().map(|f| ("--tls-key", f)),
+                _ => None,
+            };
+            match file {
+                Some((flag, path)) => {
+                    eprintln!("state-signals: {message} ({flag} {})", path.display());
+                }
+                None => eprintln!("state-signals: {message}"),
+            }
             ExitCode::from(status)
         }
     }

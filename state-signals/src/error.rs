@@ -157,6 +157,18 @@ pub enum Error {
         found: &'static str,
     },
 
+    /// TLS material that cannot work: CA or client certificates holding no
+    /// certificate, a key that does not parse or does not match its
+    /// certificate. Found before connecting.
+    #[non_exhaustive]
+    #[error("invalid TLS {material}: {reason}")]
+    InvalidTls {
+        /// `CA certificates`, `client certificate` or `client key`.
+        material: &'static str,
+        /// What is wrong with it.
+        reason: String,
+    },
+
     /// A signal or an answer larger than the payload cap: every peer would
     /// skip it, so it is not sent.
     #[non_exhaustive]
@@ -203,7 +215,9 @@ impl Error {
 
     /// Whether a TLS handshake failed: a server certificate that is not
     /// trusted or does not name the host, a client certificate the server
-    /// refused, or no common protocol. Not retried: it fails at once.
+    /// refused, or no common protocol — or a server that speaks the other
+    /// protocol than the URL says (plain text behind `rediss://`, TLS behind
+    /// `redis://`). Not retried: it fails at once.
     pub fn is_tls(&self) -> bool {
         match self {
             Self::Connect { source, .. } | Self::Redis { source, .. } => is_tls_failure(&**source),
@@ -240,7 +254,8 @@ impl Error {
 pub(crate) fn is_tls_failure(error: &(dyn std::error::Error + 'static)) -> bool {
     let mut current = Some(error);
     while let Some(e) = current {
-        if e.downcast_ref::<rustls::Error>().is_some() {
+        if e.downcast_ref::<rustls::Error>().is_some() || e.downcast_ref::<TlsMismatch>().is_some()
+        {
             return true;
         }
         if let Some(inner) = e
@@ -265,3 +280,16 @@ pub(crate) fn is_tls_failure(error: &(dyn std::error::Error + 'static)) -> bool 
 fn redis_cause(cause: &Cause) -> Option<&redis::RedisError> {
     cause.downcast_ref::<redis::RedisError>()
 }
+
+/// The server at a target speaks the other protocol than the URL says:
+/// plain text behind `rediss://`, or TLS behind `redis://`.
+#[derive(Debug)]
+pub(crate) struct TlsMismatch(pub(crate) &'static str);
+
+impl std::fmt::Display for TlsMismatch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.0)
+    }
+}
+
+impl std::error::Error for TlsMismatch {}

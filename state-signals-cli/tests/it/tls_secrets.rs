@@ -207,3 +207,69 @@ fn worker_cmdlines(parent: u32) -> Vec<String> {
         })
         .collect()
 }
+
+/// TLS mistakes are refused at once, with the file or the protocol named:
+/// TLS to a plain port and plain text to a TLS port (exit 8; each waited
+/// the whole connect timeout), a `--tls-ca` file that holds no certificate
+/// and a key that does not match its certificate (usage errors naming the
+/// file; the first was accepted, the second read "cannot reach Redis").
+#[tokio::test]
+async fn tls_mistakes_are_refused_at_once_and_say_what_is_wrong() {
+    let pki = Pki::new();
+    let tls = TlsServer::start(&pki, false).await;
+    let plain = RedisServer::start().await;
+    // Far longer than the test may take: a refusal cannot be a timeout.
+    let patient = ["listen", "--count", "1", "--connect-timeout", "600"];
+
+    let mut tls_to_plain = cli(&plain, &patient);
+    tls_to_plain
+        .args([
+            "--redis",
+            &format!("rediss://127.0.0.1:{}", plain.port()),
+            "--tls-ca",
+        ])
+        .arg(pki.path("ca.crt"));
+    let out = finish(tls_to_plain).await;
+    assert_eq!(out.code(), 8, "{out:?}");
+    assert!(out.stderr.contains("speaks plain text"), "{}", out.stderr);
+
+    let mut plain_to_tls = cli(&tls.server, &patient);
+    plain_to_tls.args(["--redis", &tls.url().replacen("rediss://", "redis://", 1)]);
+    let out = finish(plain_to_tls).await;
+    assert_eq!(out.code(), 8, "{out:?}");
+    assert!(out.stderr.contains("speaks TLS"), "{}", out.stderr);
+
+    let not_a_ca = pki.path("server.key");
+    let mut no_certificate = cli(&tls.server, &patient);
+    no_certificate
+        .args(["--redis", &tls.url(), "--tls-ca"])
+        .arg(&not_a_ca);
+    let out = finish(no_certificate).await;
+    assert_eq!(out.code(), 64, "{out:?}");
+    assert!(
+        out.stderr.contains("no PEM certificate")
+            && out.stderr.contains(&not_a_ca.display().to_string()),
+        "{}",
+        out.stderr
+    );
+
+    let other = Pki::new();
+    let mut mismatched = cli(&tls.server, &patient);
+    mismatched
+        .args(["--redis", &tls.url(), "--tls-ca"])
+        .arg(pki.path("ca.crt"))
+        .arg("--tls-cert")
+        .arg(pki.path("client.crt"))
+        .arg("--tls-key")
+        .arg(other.path("client.key"));
+    let out = finish(mismatched).await;
+    assert_eq!(out.code(), 64, "{out:?}");
+    assert!(
+        out.stderr.contains("does not match")
+            && out
+                .stderr
+                .contains(&other.path("client.key").display().to_string()),
+        "{}",
+        out.stderr
+    );
+}

@@ -57,6 +57,9 @@ impl Transport {
         options: &ConnectOptions,
         sink: impl Fn(Incoming) + Send + Sync + 'static,
     ) -> Result<Self> {
+        if !matches!(options.target, Target::Memory(_)) {
+            options.tls.check()?;
+        }
         let kind = match &options.target {
             Target::Memory(bus) => Kind::Memory(bus.connect(options, sink)),
             Target::Cluster(seeds) => {

@@ -107,6 +107,15 @@ impl Connector for ServerConnector {
     type Memory = ();
     const HEALS: bool = false;
 
+    async fn mismatch(&self) -> Option<&'static str> {
+        match &self.source {
+            Source::Fixed(client) => {
+                super::tls::mismatch(client.get_connection_info().addr()).await
+            }
+            Source::Sentinel(_) => None,
+        }
+    }
+
     async fn open(&self, pushes: Pushes, timeout: Duration) -> RedisResult<MultiplexedConnection> {
         let config = AsyncConnectionConfig::new()
             .set_push_sender(move |push| {

@@ -54,6 +54,13 @@ pub(crate) trait Connector: Send + Sync + 'static {
         async { Ok(()) }
     }
 
+    /// Asked once when the first connection attempt failed in a way that
+    /// retrying might cure: whether the target speaks the other protocol
+    /// than it says (TLS or not), which retrying cannot cure.
+    fn mismatch(&self) -> impl Future<Output = Option<&'static str>> + Send {
+        async { None }
+    }
+
     /// Opens a connection whose pushes go to `pushes`.
     fn open(
         &self,
@@ -181,9 +188,20 @@ impl<C: Connector> Supervised<C> {
                 signals: options.channels.signals().to_owned(),
             },
         });
+        let asked = AtomicBool::new(false);
         let first = retry::connect(options, || async {
             supervisor.connector.preflight().await?;
-            supervisor.open().await
+            match supervisor.open().await {
+                Err(e) if is_transient(&e) && !asked.swap(true, SeqCst) => {
+                    match supervisor.connector.mismatch().await {
+                        Some(mismatch) => Err(redis::RedisError::from(std::io::Error::other(
+                            crate::error::TlsMismatch(mismatch),
+                        ))),
+                        None => Err(e),
+                    }
+                }
+                opened => opened,
+            }
         })
         .await?;
         if !supervisor.install(first) {

@@ -356,7 +356,10 @@ mod tests {
                 .map(|e| e.to_string())
                 .unwrap_or_default();
             assert!(error.contains("percent-encode it"), "{url}: {error}");
-            assert!(!error.contains("pa#ss") && !error.contains("ss@db"), "{error}");
+            assert!(
+                !error.contains("pa#ss") && !error.contains("ss@db"),
+                "{error}"
+            );
         }
         let fine = Target::Url("redis://u:pa%23ss@db:6379".into());
         assert!(fine.resp3_client(&Tls::default()).is_ok());

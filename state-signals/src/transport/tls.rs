@@ -12,6 +12,43 @@ pub(crate) struct Tls {
 }
 
 impl Tls {
+    /// Checks the material before it is used, so that a mistake is named at
+    /// once rather than found in a handshake: CA and client certificates
+    /// that hold no certificate, a key that does not parse, a key that does
+    /// not match its certificate.
+    pub(crate) fn check(&self) -> crate::Result<()> {
+        use rustls::pki_types::pem::PemObject;
+        use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+        let invalid =
+            |material: &'static str, reason: String| crate::Error::InvalidTls { material, reason };
+        let certificates = |material: &'static str, pem: &[u8]| {
+            let parsed: Result<Vec<_>, _> = CertificateDer::pem_slice_iter(pem).collect();
+            match parsed {
+                Ok(certs) if certs.is_empty() => {
+                    Err(invalid(material, "no PEM certificate in it".to_owned()))
+                }
+                Ok(certs) => Ok(certs),
+                Err(e) => Err(invalid(material, format!("not PEM certificates: {e}"))),
+            }
+        };
+        if let Some(ca) = &self.ca_pem {
+            certificates("CA certificates", ca)?;
+        }
+        if let Some((cert, key)) = &self.client_pem {
+            let chain = certificates("client certificate", cert)?;
+            let key = PrivateKeyDer::from_pem_slice(key)
+                .map_err(|e| invalid("client key", format!("no PEM private key in it: {e}")))?;
+            let provider = rustls::crypto::ring::default_provider();
+            rustls::sign::CertifiedKey::from_der(chain, key, &provider).map_err(|e| {
+                invalid(
+                    "client key",
+                    format!("it does not match the client certificate: {e}"),
+                )
+            })?;
+        }
+        Ok(())
+    }
+
     pub(crate) fn is_set(&self) -> bool {
         self.ca_pem.is_some() || self.client_pem.is_some() || self.insecure
     }
@@ -42,5 +79,39 @@ impl std::fmt::Debug for Tls {
             .field("client_certificate", &self.client_pem.is_some())
             .field("insecure", &self.insecure)
             .finish()
+    }
+}
+
+/// Whether the server at `addr` speaks the other protocol than `addr` says
+/// (asked after a first connection failed): a plain `PING` to a `rediss://`
+/// address, an unverified TLS connection to a `redis://` one.
+pub(crate) async fn mismatch(addr: &redis::ConnectionAddr) -> Option<&'static str> {
+    use redis::ConnectionAddr;
+    let (other, mismatch) = match addr {
+        ConnectionAddr::TcpTls { host, port, .. } => (
+            ConnectionAddr::Tcp(host.clone(), *port),
+            "the server speaks plain text, not TLS: use a redis:// URL (or its TLS port)",
+        ),
+        ConnectionAddr::Tcp(host, port) => (
+            ConnectionAddr::TcpTls {
+                host: host.clone(),
+                port: *port,
+                insecure: true,
+                tls_params: None,
+            },
+            "the server speaks TLS: use a rediss:// URL with the TLS options",
+        ),
+        _ => return None,
+    };
+    let client = redis::Client::open(other).ok()?;
+    let probe = async {
+        let mut conn = client.get_multiplexed_async_connection().await?;
+        redis::cmd("PING").query_async::<()>(&mut conn).await
+    };
+    match tokio::time::timeout(std::time::Duration::from_secs(2), probe).await {
+        // A Redis answered, if only to refuse the PING (NOAUTH).
+        Ok(Ok(())) => Some(mismatch),
+        Ok(Err(e)) if e.code().is_some() => Some(mismatch),
+        _ => None,
     }
 }
