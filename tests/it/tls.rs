@@ -147,3 +147,78 @@ async fn interop_with_the_python_package_over_tls() {
     within(exporter.shutdown()).await.unwrap();
     python.rest().await;
 }
+
+/// Set in the child processes of
+/// [`an_applications_own_crypto_provider_is_kept`]: which order to try.
+const PROVIDER_ORDER: &str = "STATE_SIGNALS_TEST_PROVIDER_ORDER";
+
+/// The application's own provider: ring with one cipher suite, so that it
+/// can be told from the default rustls would install.
+fn own_provider() -> rustls::crypto::CryptoProvider {
+    let mut provider = rustls::crypto::ring::default_provider();
+    provider.cipher_suites.truncate(1);
+    provider
+}
+
+fn is_own(provider: &rustls::crypto::CryptoProvider) -> bool {
+    provider.cipher_suites.len() == 1
+}
+
+/// The library leaves rustls' process-wide default provider alone: an
+/// application that installed its own before connecting over TLS keeps
+/// it, and a plain `redis://` connection installs none, so an application
+/// may install its own afterwards. (The library used to install ring as
+/// the default on its first connection, plain ones too.) The process
+/// default is global, so each order runs in a process of its own: this
+/// test binary, run again with [`PROVIDER_ORDER`] set.
+#[tokio::test]
+async fn an_applications_own_crypto_provider_is_kept() {
+    if let Ok(order) = std::env::var(PROVIDER_ORDER) {
+        return provider_child(&order).await;
+    }
+    let pki = Pki::new();
+    let server = TlsServer::start(&pki, false).await;
+    for order in ["installed-first", "installed-after-plain"] {
+        let child = tokio::process::Command::new(std::env::current_exe().unwrap())
+            .args([
+                "--exact",
+                "tls::an_applications_own_crypto_provider_is_kept",
+                "--nocapture",
+            ])
+            .env(PROVIDER_ORDER, order)
+            .env("TLS_URL", server.url())
+            .env("PLAIN_URL", server.server.url())
+            .env("CA_FILE", pki.path("ca.crt"))
+            .output();
+        let out = within(child).await.unwrap();
+        assert!(
+            out.status.success() && String::from_utf8_lossy(&out.stdout).contains("1 passed"),
+            "{order}: {}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+async fn provider_child(order: &str) {
+    use rustls::crypto::CryptoProvider;
+    let var = |name: &str| std::env::var(name).unwrap_or_else(|_| panic!("{name} unset"));
+    match order {
+        "installed-first" => {
+            own_provider().install_default().unwrap();
+            let ca = std::fs::read(var("CA_FILE")).unwrap();
+            session(ConnectOptions::url(var("TLS_URL")).tls_ca_pem(ca)).await;
+            let default = CryptoProvider::get_default().expect("a default");
+            assert!(is_own(default), "the application's provider was replaced");
+        }
+        "installed-after-plain" => {
+            session(ConnectOptions::url(var("PLAIN_URL"))).await;
+            assert!(
+                CryptoProvider::get_default().is_none(),
+                "a plain connection installed a default provider"
+            );
+            own_provider().install_default().unwrap();
+        }
+        other => panic!("unknown order {other}"),
+    }
+}
