@@ -216,3 +216,64 @@ async fn no_subscriber_stays_deaf_after_a_burst_of_disconnections() {
     let report = within(exporter.publish_signal("tick")).await.unwrap();
     assert_eq!(report.code, ResultCode::AllSucceeded, "{report:?}");
 }
+
+/// The documented bound on noticing a half-open path — one health-check
+/// interval plus one command timeout — holds also when the path dies right
+/// after a message arrived (the health check used to be skipped after
+/// traffic, so such a path was first probed an interval later). Twenty
+/// trials side by side, each cutting at another phase of the health-check
+/// cycle; the detection times are printed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_half_open_path_is_noticed_within_one_interval_and_one_timeout() {
+    const TRIALS: usize = 20;
+    let interval = Duration::from_secs(2);
+    let timeout = Duration::from_millis(500);
+    // Room for scheduling on a loaded machine, well under one interval.
+    let slack = Duration::from_millis(1000);
+    let server = RedisServer::start().await;
+    let trials = (0..TRIALS).map(|n| {
+        let server = &server;
+        async move {
+            let proxy = Proxy::start(server.port()).await;
+            let namespace = format!("trial-{n}");
+            let responder = server
+                .responder()
+                .options(server.options().namespace(&namespace))
+                .connect();
+            let responder = within(responder).await.unwrap();
+            spawn_answering(responder, |_| Some(Reply::success()));
+            let options = ConnectOptions::url(proxy.url())
+                .namespace(&namespace)
+                .health_check_interval(interval)
+                .command_timeout(timeout);
+            let exporter = within(server.exporter("bench").options(options).connect())
+                .await
+                .unwrap();
+            within(exporter.initialize_and_wait(1, ["tick"]))
+                .await
+                .unwrap();
+            let mut events = exporter.events();
+            // Each trial cuts at another phase of the health-check cycle.
+            tokio::time::sleep(interval * n as u32 / TRIALS as u32).await;
+            // A message arrives (the answer), then the path dies.
+            let report = within(exporter.publish_signal("tick")).await.unwrap();
+            assert_eq!(report.code, ResultCode::AllSucceeded);
+            proxy.blackhole();
+            let cut = std::time::Instant::now();
+            next_event(&mut events, |e| matches!(e, ExporterEvent::ConnectionLost)).await;
+            cut.elapsed()
+        }
+    });
+    let mut noticed = futures_util::future::join_all(trials).await;
+    noticed.sort();
+    eprintln!(
+        "half-open path noticed after (ms): {:?}",
+        noticed.iter().map(Duration::as_millis).collect::<Vec<_>>()
+    );
+    let bound = interval + timeout;
+    let slowest = noticed[TRIALS - 1];
+    assert!(
+        slowest <= bound + slack,
+        "noticed after {slowest:?}, over one interval plus one timeout ({bound:?})"
+    );
+}
