@@ -15,6 +15,8 @@ pub struct ReportLine<'a> {
     responses: BTreeMap<&'a str, AnswerLine<'a>>,
     failed: Vec<&'a str>,
     missing: Vec<&'a str>,
+    /// Answers from outside the subscriber set, counted.
+    outsiders: u64,
     receivers: usize,
     elapsed_ms: f64,
 }
@@ -44,6 +46,7 @@ impl<'a> From<&'a PublishReport> for ReportLine<'a> {
                 .collect(),
             failed: report.failed().map(|(id, _)| id).collect(),
             missing: report.missing.iter().map(String::as_str).collect(),
+            outsiders: report.outsiders_seen,
             receivers: report.receivers,
             elapsed_ms: (report.elapsed.as_secs_f64() * 1e6).round() / 1e3,
         }
