@@ -12,7 +12,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
     after_help = "Exit status of `run`: 0 all succeeded, 1 some failed, 2 some missing, \
 3 awaited subscribers did not arrive, 4 cannot reach Redis, 5 Redis failed during the session, \
 6 invalid input (metadata, event names, --events-from lines, over the payload cap), 7 respond --idle-timeout ran out, \
-8 TLS handshake refused (certificate), 9 permission denied by the server's ACL, 64 usage error, \
+8 TLS handshake refused (certificate, or TLS and plain text mixed up), 9 permission denied by the server's ACL, 64 usage error, \
 130/143 interrupted by SIGINT/SIGTERM (after publishing `shutdown`)."
 )]
 pub struct Cli {

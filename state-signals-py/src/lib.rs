@@ -108,9 +108,10 @@ fn to_py(error: Error) -> PyErr {
         Error::Redis { .. } | Error::CommandTimeout { .. } => {
             PyConnectionError::new_err(error.to_string())
         }
-        Error::IllegalEvent { .. } | Error::ReservedEvent { .. } => {
-            PyValueError::new_err(error.to_string())
-        }
+        Error::IllegalEvent { .. }
+        | Error::ReservedEvent { .. }
+        | Error::PayloadTooLarge { .. }
+        | Error::InvalidTls { .. } => PyValueError::new_err(error.to_string()),
         _ => PyRuntimeError::new_err(error.to_string()),
     }
 }

@@ -72,11 +72,13 @@ pub struct PublishReport {
 }
 
 impl PublishReport {
-    /// How many outsiders' answers a report keeps (see
-    /// [`outsiders`](Self::outsiders)).
-    pub const OUTSIDERS_KEPT: usize = super::state::OUTSIDERS_KEPT;
-    /// How many bytes of an outsider's message a report keeps.
-    pub const OUTSIDER_MESSAGE_KEPT: usize = super::state::OUTSIDER_MESSAGE_KEPT;
+    /// How many answers from outside the subscriber set a report keeps
+    /// (the first of each responder id; see [`outsiders`](Self::outsiders)):
+    /// the others are counted in [`outsiders_seen`](Self::outsiders_seen).
+    pub const OUTSIDERS_KEPT: usize = 64;
+    /// How many bytes of an outsider's message a report keeps (cut at a
+    /// character boundary).
+    pub const OUTSIDER_MESSAGE_KEPT: usize = 1024;
 
     pub(crate) fn new(
         event: String,

@@ -7,17 +7,14 @@ use std::sync::{Mutex, MutexGuard};
 use tokio::sync::{broadcast, oneshot, watch};
 
 use super::ExporterEvent;
-use super::report::Answer;
+use super::report::{Answer, PublishReport};
 use crate::protocol::Escaped;
 use crate::protocol::{Channels, INITIALIZATION, Response};
 use crate::throttle::Throttle;
 use crate::transport::Incoming;
 
-/// How many answers from outside the subscriber set one publish keeps for
-/// its report (the first of each responder id); the others are counted.
-pub(crate) const OUTSIDERS_KEPT: usize = 64;
-/// How much of an outsider's message is kept (bytes, cut at a character).
-pub(crate) const OUTSIDER_MESSAGE_KEPT: usize = 1024;
+const OUTSIDERS_KEPT: usize = PublishReport::OUTSIDERS_KEPT;
+const OUTSIDER_MESSAGE_KEPT: usize = PublishReport::OUTSIDER_MESSAGE_KEPT;
 
 /// State shared by a `SignalExporter` and its connection's push handler.
 pub(crate) struct Shared {
