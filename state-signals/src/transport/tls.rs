@@ -39,11 +39,15 @@ impl Tls {
             let key = PrivateKeyDer::from_pem_slice(key)
                 .map_err(|e| invalid("client key", format!("no PEM private key in it: {e}")))?;
             let provider = rustls::crypto::ring::default_provider();
-            rustls::sign::CertifiedKey::from_der(chain, key, &provider).map_err(|e| {
-                invalid(
+            rustls::sign::CertifiedKey::from_der(chain, key, &provider).map_err(|e| match e {
+                rustls::Error::InconsistentKeys(_) => invalid(
                     "client key",
-                    format!("it does not match the client certificate: {e}"),
-                )
+                    "it does not match the client certificate".to_owned(),
+                ),
+                other => invalid(
+                    "client certificate",
+                    format!("it cannot be used with its key: {other}"),
+                ),
             })?;
         }
         Ok(())
