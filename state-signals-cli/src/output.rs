@@ -25,6 +25,8 @@ pub struct ReportLine<'a> {
 struct AnswerLine<'a> {
     ras: i64,
     message: Option<&'a str>,
+    /// From the publish to the answer's arrival.
+    latency_ms: f64,
 }
 
 impl<'a> From<&'a PublishReport> for ReportLine<'a> {
@@ -40,6 +42,7 @@ impl<'a> From<&'a PublishReport> for ReportLine<'a> {
                     let line = AnswerLine {
                         ras: a.ras.code(),
                         message: a.message.as_deref(),
+                        latency_ms: millis(a.latency),
                     };
                     (id.as_str(), line)
                 })
@@ -48,9 +51,14 @@ impl<'a> From<&'a PublishReport> for ReportLine<'a> {
             missing: report.missing.iter().map(String::as_str).collect(),
             outsiders: report.outsiders_seen,
             receivers: report.receivers,
-            elapsed_ms: (report.elapsed.as_secs_f64() * 1e6).round() / 1e3,
+            elapsed_ms: millis(report.elapsed),
         }
     }
+}
+
+/// Milliseconds with microsecond precision.
+fn millis(d: std::time::Duration) -> f64 {
+    (d.as_secs_f64() * 1e6).round() / 1e3
 }
 
 /// Prints one JSON line on stdout and flushes it, so a pipe sees it at once.

@@ -224,6 +224,14 @@ async fn publish(
     if !failed.is_empty() {
         summary.push_str(&format!("; failed: {}", failed.join(", ")));
     }
+    let slowest: Vec<String> = report
+        .slowest(3)
+        .into_iter()
+        .map(|(id, latency)| format!("{} ({latency:.1?})", Escaped(id)))
+        .collect();
+    if report.answers.len() > 1 {
+        summary.push_str(&format!("; slowest: {}", slowest.join(", ")));
+    }
     if !report.evicted.is_empty() {
         let evicted: Vec<String> = report
             .evicted

@@ -344,3 +344,45 @@ async fn a_signal_over_the_payload_cap_is_refused_before_it_is_sent() {
         "benchmark-stop"
     );
 }
+
+/// Every answer carries its latency, from the publish to its arrival: a
+/// responder that takes 300 ms to answer shows at least that, and heads
+/// the slowest.
+#[tokio::test]
+async fn each_answer_carries_its_latency_and_the_slowest_come_first() {
+    struct Slow(Duration);
+    impl state_signals::Handler for Slow {
+        async fn on_signal(&mut self, _signal: &state_signals::Signal) -> Reply {
+            tokio::time::sleep(self.0).await; // the delay under test
+            Reply::success()
+        }
+    }
+    let server = RedisServer::start().await;
+    let delay = Duration::from_millis(300);
+    let slow = within(server.responder().responder_id("slow").connect())
+        .await
+        .unwrap();
+    tokio::spawn(slow.serve(Slow(delay)));
+    let fast = within(server.responder().responder_id("fast").connect())
+        .await
+        .unwrap();
+    spawn_answering(fast, |_| Some(Reply::success()));
+    let exporter = within(server.exporter("bench").connect()).await.unwrap();
+    within(exporter.initialize_and_wait(2, EVENTS))
+        .await
+        .unwrap();
+    let report = within(exporter.publish_signal("benchmark-start"))
+        .await
+        .unwrap();
+    assert_eq!(report.code, ResultCode::AllSucceeded);
+    let (slow, fast) = (&report.answers["slow"], &report.answers["fast"]);
+    assert!(slow.latency >= delay, "{:?}", slow.latency);
+    assert!(
+        fast.latency < slow.latency,
+        "{:?} {:?}",
+        fast.latency,
+        slow.latency
+    );
+    assert!(slow.latency <= report.elapsed);
+    assert_eq!(report.slowest(1), [("slow", slow.latency)]);
+}

@@ -41,6 +41,11 @@ async fn all_succeed_then_one_command_fails() {
     assert_eq!(out.lines.len(), 1);
     assert_eq!(out.lines[0]["event"], "start");
     assert_eq!(out.lines[0]["responses"]["a"]["message"], "done start");
+    for id in ["a", "b", "c"] {
+        let latency = &out.lines[0]["responses"][id]["latency_ms"];
+        assert!(latency.as_f64().is_some_and(|ms| ms > 0.0), "{latency}");
+    }
+    assert!(out.stderr.contains("slowest: "), "{}", out.stderr);
     assert_eq!(
         out.lines[0]["responses"]["b"]["message"],
         serde_json::Value::Null
@@ -59,8 +64,8 @@ async fn all_succeed_then_one_command_fails() {
     );
     assert_eq!(stop["failed"], serde_json::json!(["c"]));
     assert_eq!(
-        stop["responses"]["c"],
-        serde_json::json!({"ras": 0, "message": "disk full"})
+        (&stop["responses"]["c"]["ras"], &stop["responses"]["c"]["message"]),
+        (&serde_json::json!(0), &serde_json::json!("disk full"))
     );
     assert_eq!(stop["missing"], serde_json::json!([]));
 }

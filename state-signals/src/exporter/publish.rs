@@ -146,6 +146,7 @@ impl SignalExporter {
                         answers: BTreeMap::new(),
                         outsiders: BTreeMap::new(),
                         outsiders_seen: 0,
+                        published: Instant::now(),
                         done: Some(done_tx),
                     });
                 }

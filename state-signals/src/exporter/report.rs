@@ -13,6 +13,9 @@ pub struct Answer {
     pub ras: Ras,
     /// Its optional message.
     pub message: Option<String>,
+    /// From the publish (just before its `PUBLISH` was sent) to the
+    /// answer's arrival at the exporter.
+    pub latency: Duration,
 }
 
 /// The outcome of one [`publish_signal`](crate::SignalExporter::publish_signal).
@@ -128,6 +131,19 @@ impl PublishReport {
             .map(|(id, _)| id.as_str())
     }
 
+    /// The `n` subscribers that took longest to answer, slowest first, with
+    /// their latency (the missing ones are in [`missing`](Self::missing)).
+    pub fn slowest(&self, n: usize) -> Vec<(&str, Duration)> {
+        let mut answers: Vec<(&str, Duration)> = self
+            .answers
+            .iter()
+            .map(|(id, a)| (id.as_str(), a.latency))
+            .collect();
+        answers.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+        answers.truncate(n);
+        answers
+    }
+
     /// The messages that came with the answers, by responder id — the
     /// subscribers' and then the [`outsiders`](Self::outsiders)' (the
     /// Python package's second return value).
@@ -147,6 +163,7 @@ mod tests {
         Answer {
             ras: Ras::new(ras),
             message: message.map(str::to_owned),
+            latency: Duration::from_millis(ras.unsigned_abs()),
         }
     }
 
@@ -166,5 +183,18 @@ mod tests {
         assert_eq!(r.code, ResultCode::SomeMissing);
         let r = PublishReport::new("e".into(), BTreeMap::new(), BTreeSet::new(), 0, d);
         assert!(r.all_succeeded());
+    }
+
+    #[test]
+    fn slowest_first() {
+        let answers = BTreeMap::from([
+            ("a".to_owned(), answer(5, None)),
+            ("b".to_owned(), answer(9, None)),
+            ("c".to_owned(), answer(1, None)),
+        ]);
+        let r = PublishReport::new("e".into(), answers, BTreeSet::new(), 3, Duration::ZERO);
+        let ms = Duration::from_millis;
+        assert_eq!(r.slowest(2), [("b", ms(9)), ("a", ms(5))]);
+        assert_eq!(r.slowest(10).len(), 3);
     }
 }

@@ -61,6 +61,8 @@ pub(crate) struct Round {
     pub(crate) outsiders: BTreeMap<String, Answer>,
     /// Every answer from outside the subscriber set, kept or not.
     pub(crate) outsiders_seen: u64,
+    /// When the signal was published: answers' latencies count from here.
+    pub(crate) published: tokio::time::Instant,
     /// Fired when `waiting` becomes empty.
     pub(crate) done: Option<oneshot::Sender<()>>,
 }
@@ -242,6 +244,7 @@ impl Shared {
                 Answer {
                     ras,
                     message: response.message,
+                    latency: round.published.elapsed(),
                 },
             );
             let answered = round.answers.len();
@@ -278,7 +281,15 @@ impl Shared {
                     }
                     m
                 });
-                round.outsiders.insert(id, Answer { ras, message });
+                let latency = round.published.elapsed();
+                round.outsiders.insert(
+                    id,
+                    Answer {
+                        ras,
+                        message,
+                        latency,
+                    },
+                );
             }
         }
     }
