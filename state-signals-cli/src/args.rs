@@ -200,6 +200,12 @@ pub struct RunArgs {
     #[arg(long)]
     pub require_subscribers: bool,
 
+    /// Write a picture of the session to this SVG file (rewritten after
+    /// every publish): one row per responder, one column per publish, each
+    /// cell coloured by the outcome and labelled with the answer's latency.
+    #[arg(long, value_name = "FILE.svg")]
+    pub timeline: Option<std::path::PathBuf>,
+
     /// A JSON object sent as every published event's metadata.
     #[arg(long, value_name = "JSON")]
     pub metadata: Option<String>,

@@ -11,6 +11,7 @@ mod progress;
 mod respond;
 mod run;
 mod signals;
+mod timeline;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;

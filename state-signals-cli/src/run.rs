@@ -12,6 +12,7 @@ use crate::exit::{self, Failure};
 use crate::output::{ReportLine, print_line};
 use crate::progress::Progress;
 use crate::signals::Interrupted;
+use crate::timeline::Timeline;
 
 /// One line of `--events-from`.
 #[derive(Debug, Deserialize)]
@@ -51,7 +52,18 @@ pub async fn run(cli: &Cli, args: &RunArgs) -> Result<u8, Failure> {
         status = interrupted.recv() => return Err(Failure::new(status, "interrupted while connecting")),
     };
     let mut progress = Progress::new(exporter.events(), cli.quiet);
-    let session = session(&exporter, args, legal, metadata, &mut progress);
+    let mut timeline = args
+        .timeline
+        .clone()
+        .map(|path| Timeline::new(path, &args.process));
+    let session = session(
+        &exporter,
+        args,
+        legal,
+        metadata,
+        &mut progress,
+        &mut timeline,
+    );
     let outcome = tokio::select! {
         outcome = session => outcome,
         status = interrupted.recv() => {
@@ -75,6 +87,7 @@ async fn session(
     legal: &[String],
     metadata: Option<Metadata>,
     progress: &mut Progress,
+    timeline: &mut Option<Timeline>,
 ) -> Result<u8, Failure> {
     let mut init = exporter
         .initialize_and_wait(args.await_count.unwrap_or(0), legal)
@@ -112,7 +125,7 @@ async fn session(
                     sample_no: None,
                 }
                 .or(&defaults);
-                worst = worst.max(publish(exporter, args, line, progress).await?);
+                worst = worst.max(publish(exporter, args, line, progress, timeline).await?);
             }
             Ok(exit::for_code(worst))
         }
@@ -146,7 +159,7 @@ async fn session(
                         continue;
                     }
                 };
-                match publish(exporter, args, line, progress).await {
+                match publish(exporter, args, line, progress, timeline).await {
                     Ok(code) => worst = worst.max(code),
                     Err(failure) if failure.status == exit::INVALID_INPUT => {
                         eprintln!("state-signals: line {number}: {}", failure.message);
@@ -184,6 +197,7 @@ async fn publish(
     args: &RunArgs,
     line: EventLine,
     progress: &mut Progress,
+    timeline: &mut Option<Timeline>,
 ) -> Result<ResultCode, Failure> {
     let mut request = exporter.publish_signal(&line.event);
     if let Some(sample) = line.sample_no {
@@ -243,6 +257,14 @@ async fn publish(
     // On a terminal too: the bar is gone, this line stays.
     progress.summary(summary);
     print_line(&ReportLine::from(&report));
+    if let Some(timeline) = timeline
+        && let Err(error) = timeline.record(&report)
+    {
+        return Err(Failure::new(
+            exit::USAGE,
+            format!("cannot write the timeline: {error}"),
+        ));
+    }
     if want == 0 {
         tracing::warn!(event = %report.event, "the publish had no subscriber to wait for (no `--await`, or another namespace?)");
         if args.require_subscribers {

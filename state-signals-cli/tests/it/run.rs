@@ -64,7 +64,10 @@ async fn all_succeed_then_one_command_fails() {
     );
     assert_eq!(stop["failed"], serde_json::json!(["c"]));
     assert_eq!(
-        (&stop["responses"]["c"]["ras"], &stop["responses"]["c"]["message"]),
+        (
+            &stop["responses"]["c"]["ras"],
+            &stop["responses"]["c"]["message"]
+        ),
         (&serde_json::json!(0), &serde_json::json!("disk full"))
     );
     assert_eq!(stop["missing"], serde_json::json!([]));
@@ -426,4 +429,46 @@ async fn huge_time_values_mean_no_limit() {
     .await;
     assert_eq!(out.code(), 0, "{out:?}");
     assert_eq!(out.lines[0]["responses"]["a"]["ras"], 1);
+}
+
+/// `--timeline FILE.svg`: a picture of the session that parses as SVG and
+/// names every responder, with one cell per responder and publish, and a
+/// hostile id escaped.
+#[tokio::test]
+async fn the_timeline_names_every_responder_and_publish() {
+    let server = RedisServer::start().await;
+    let _r = responders(
+        &server,
+        &[
+            &["--id", "fast", "--keep-running"],
+            &["--id", "a<b>&\"c\"", "--keep-running", "--exec", "exit 3"],
+        ],
+    )
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("session.svg");
+    let mut run = cli(
+        &server,
+        &["run", "--process", "bench", "--await", "2", "start", "stop"],
+    );
+    run.arg("--timeline").arg(&file);
+    let out = finish(run).await;
+    assert_eq!(out.code(), 1, "{out:?}");
+    let svg = std::fs::read_to_string(&file).unwrap();
+    let doc = roxmltree::Document::parse(&svg).unwrap_or_else(|e| panic!("{e}: {svg}"));
+    assert_eq!(doc.root_element().tag_name().name(), "svg");
+    let texts: Vec<&str> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("text"))
+        .filter_map(|n| n.children().find(|c| c.is_text()).and_then(|c| c.text()))
+        .collect();
+    for name in ["fast", "a<b>&\"c\"", "start", "stop"] {
+        assert!(texts.contains(&name), "{name} not in {texts:?}");
+    }
+    let cells = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("rect"))
+        .filter(|n| n.children().any(|c| c.has_tag_name("title")))
+        .count();
+    assert_eq!(cells, 2 * 2, "one cell per responder and publish");
 }
