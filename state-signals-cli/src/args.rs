@@ -97,6 +97,11 @@ pub struct Cli {
     #[arg(long, global = true, default_value = "20", value_name = "S|none")]
     pub connect_timeout: Wait,
 
+    /// Serve Prometheus metrics (text format, any path, e.g. /metrics) on
+    /// this address while `run`, `respond` or `listen` runs.
+    #[arg(long, global = true, value_name = "HOST:PORT")]
+    pub metrics_addr: Option<std::net::SocketAddr>,
+
     /// More log output on stderr (-v info, -vv debug); RUST_LOG overrides.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,

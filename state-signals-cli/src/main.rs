@@ -45,6 +45,17 @@ fn main() -> ExitCode {
             return ExitCode::from(exit::REDIS_FAILED);
         }
     };
+    if let Some(addr) = cli.metrics_addr {
+        let installed = runtime.block_on(async {
+            metrics_exporter_prometheus::PrometheusBuilder::new()
+                .with_http_listener(addr)
+                .install()
+        });
+        if let Err(error) = installed {
+            eprintln!("state-signals: cannot serve metrics on {addr}: {error}");
+            return ExitCode::from(exit::USAGE);
+        }
+    }
     let outcome = runtime.block_on(async {
         match &cli.command {
             Command::Run(args) => run::run(&cli, args).await,

@@ -12,6 +12,7 @@ mod deadline;
 mod error;
 mod exporter;
 pub mod guide;
+mod metrics;
 mod monitor;
 mod protocol;
 mod queue;

@@ -120,6 +120,7 @@ impl<T> Bounded<T> {
     }
 
     fn count_drop(&self) {
+        crate::metrics::dropped(self.what);
         if let Some(since_last) = self.dropped.hit() {
             let which = match self.overflow {
                 Overflow::DropOldest => "oldest",

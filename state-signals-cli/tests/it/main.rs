@@ -7,6 +7,7 @@ mod cluster;
 mod flood;
 mod interop;
 mod listen;
+mod metrics;
 mod respond;
 mod run;
 mod sentinel;

@@ -158,13 +158,15 @@ impl SignalExporter {
         let receivers = self.send_signal(&signal).await?;
         tracing::debug!(%event, receivers, subscribers = expected, "signal published");
         if expected == 0 {
-            return Ok(PublishReport::new(
+            let report = PublishReport::new(
                 event,
                 BTreeMap::new(),
                 BTreeSet::new(),
                 receivers,
                 started.elapsed(),
-            ));
+            );
+            crate::metrics::published(&report);
+            return Ok(report);
         }
         if receivers == 0 && self.transport.is_standalone().await {
             tracing::warn!(%event, subscribers = expected, "no client received the signal; reporting every subscriber missing");
@@ -191,6 +193,7 @@ impl SignalExporter {
         report.outsiders = outsiders;
         report.outsiders_seen = outsiders_seen;
         tracing::info!(event = %report.event, code = report.code.code(), elapsed = ?report.elapsed, "publish complete");
+        crate::metrics::published(&report);
         Ok(report)
     }
 }

@@ -218,6 +218,7 @@ impl Shared {
         let stale = response.sample_no.is_some_and(|s| s != round.sample_no)
             || response.tag.as_ref().is_some_and(|t| *t != round.tag);
         if stale {
+            crate::metrics::ignored_answer("late");
             let stale = self
                 .stale
                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
@@ -267,6 +268,7 @@ impl Shared {
             }
         } else {
             round.outsiders_seen += 1;
+            crate::metrics::ignored_answer("outsider");
             if let Some(since_last) = self.outsider_warnings.hit() {
                 tracing::warn!(responder_id = %Escaped(&id), event = %Escaped(&round.event), %ras, since_last, "answers from responders that are not subscribers; not counted (one line per 10 s at most)");
             }

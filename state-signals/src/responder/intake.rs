@@ -161,6 +161,7 @@ impl Intake {
             serve.pending.insert(signal.publisher_id.clone());
         }
         drop(gate);
+        crate::metrics::received();
         let control = signal.is_initialization() || signal.is_shutdown();
         let dropped = self.queue.push(signal, control);
         // A dropped `initialization` leaves no undecided exporter behind.

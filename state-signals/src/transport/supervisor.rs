@@ -430,6 +430,7 @@ impl<C: Connector> Supervisor<C> {
                 )
                 .await;
             if self.install(conn) {
+                crate::metrics::reconnected();
                 return;
             }
             tracing::debug!(target = %self.target, "the new connection dropped while it was resubscribing; again");
