@@ -12,3 +12,7 @@ pub mod connections {
 pub mod guarantees {
     #![doc = include_str!("../docs/guarantees.md")]
 }
+
+pub mod observing {
+    #![doc = include_str!("../docs/observing.md")]
+}

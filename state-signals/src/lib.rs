@@ -1,6 +1,6 @@
 // The README's links to the guides, as links to the `guide` modules here
 // (the first definition of a link label wins).
-#![doc = "[api]: crate::guide::api\n[connections]: crate::guide::connections\n[guarantees]: crate::guide::guarantees\n"]
+#![doc = "[api]: crate::guide::api\n[connections]: crate::guide::connections\n[guarantees]: crate::guide::guarantees\n[observing]: crate::guide::observing\n"]
 #![doc = include_str!("../README.md")]
 #![warn(missing_docs)]
 #![cfg_attr(
