@@ -238,24 +238,35 @@ async fn forged_answers_are_counted_not_kept() {
         .await
         .unwrap();
     let message = "x".repeat(8 * 1024);
-    let mut flood = redis::pipe();
-    for n in 0..FORGED {
-        let answer = raw_answer(
-            &format!("forged-{n}"),
-            exporter.publisher_id(),
-            "tick",
-            &format!(r#","ras":1,"message":"{message}""#),
-        );
-        flood
-            .cmd("PUBLISH")
-            .arg("event-signal-response")
-            .arg(answer)
-            .ignore();
-    }
+    // In batches: one 40 MB pipeline can outlast the client's response
+    // timeout on a loaded machine.
+    let floods: Vec<redis::Pipeline> = (0..FORGED)
+        .collect::<Vec<_>>()
+        .chunks(250)
+        .map(|batch| {
+            let mut flood = redis::pipe();
+            for n in batch {
+                let answer = raw_answer(
+                    &format!("forged-{n}"),
+                    exporter.publisher_id(),
+                    "tick",
+                    &format!(r#","ras":1,"message":"{message}""#),
+                );
+                flood
+                    .cmd("PUBLISH")
+                    .arg("event-signal-response")
+                    .arg(answer)
+                    .ignore();
+            }
+            flood
+        })
+        .collect();
     let mut conn = server.connection().await;
     let drive = async {
         within(started.recv()).await;
-        within(flood.query_async::<()>(&mut conn)).await.unwrap();
+        for flood in &floods {
+            within(flood.query_async::<()>(&mut conn)).await.unwrap();
+        }
         release.send(()).unwrap(); // the real answer, after the flood
     };
     let publish = exporter.publish_signal("tick");

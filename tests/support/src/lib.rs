@@ -220,9 +220,13 @@ impl RedisServer {
         SignalResponder::builder().url(self.url())
     }
 
+    /// A connection for the test's own commands: no response timeout of
+    /// its own (the redis crate's default is short enough for a loaded
+    /// machine to hit); [`within`] bounds every await instead.
     pub async fn connection(&self) -> redis::aio::MultiplexedConnection {
         let client = redis::Client::open(self.url()).expect("valid url");
-        within(client.get_multiplexed_async_connection())
+        let config = redis::AsyncConnectionConfig::new().set_response_timeout(None);
+        within(client.get_multiplexed_async_connection_with_config(&config))
             .await
             .expect("connect to the test server")
     }
