@@ -38,17 +38,30 @@ impl Tls {
             let chain = certificates("client certificate", cert)?;
             let key = PrivateKeyDer::from_pem_slice(key)
                 .map_err(|e| invalid("client key", format!("no PEM private key in it: {e}")))?;
-            let provider = rustls::crypto::ring::default_provider();
-            rustls::sign::CertifiedKey::from_der(chain, key, &provider).map_err(|e| match e {
-                rustls::Error::InconsistentKeys(_) => invalid(
+            let key = rustls::crypto::ring::sign::any_supported_type(&key).map_err(|e| {
+                invalid(
                     "client key",
-                    "it does not match the client certificate".to_owned(),
-                ),
-                other => invalid(
-                    "client certificate",
-                    format!("it cannot be used with its key: {other}"),
-                ),
+                    format!("not a key this TLS stack can use: {e}"),
+                )
             })?;
+            let certified = rustls::sign::CertifiedKey::new(chain, key);
+            match certified.keys_match() {
+                // A key whose public half is unknown cannot be compared.
+                Ok(())
+                | Err(rustls::Error::InconsistentKeys(rustls::InconsistentKeys::Unknown)) => {}
+                Err(rustls::Error::InconsistentKeys(_)) => {
+                    return Err(invalid(
+                        "client key",
+                        "it does not match the client certificate".to_owned(),
+                    ));
+                }
+                Err(other) => {
+                    return Err(invalid(
+                        "client certificate",
+                        format!("it cannot be used with its key: {other}"),
+                    ));
+                }
+            }
         }
         Ok(())
     }
