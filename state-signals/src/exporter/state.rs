@@ -13,9 +13,6 @@ use crate::protocol::{Channels, INITIALIZATION, Response};
 use crate::throttle::Throttle;
 use crate::transport::Incoming;
 
-const OUTSIDERS_KEPT: usize = PublishReport::OUTSIDERS_KEPT;
-const OUTSIDER_MESSAGE_KEPT: usize = PublishReport::OUTSIDER_MESSAGE_KEPT;
-
 /// State shared by a `SignalExporter` and its connection's push handler.
 pub(crate) struct Shared {
     pub(crate) publisher_id: String,
@@ -57,7 +54,7 @@ pub(crate) struct Round {
     pub(crate) waiting: BTreeSet<String>,
     pub(crate) answers: BTreeMap<String, Answer>,
     /// Answers from responders outside the subscriber set: the first of
-    /// each id, at most [`OUTSIDERS_KEPT`] of them, messages cut.
+    /// each id, at most `PublishReport::OUTSIDERS_KEPT` of them, messages cut.
     pub(crate) outsiders: BTreeMap<String, Answer>,
     /// Every answer from outside the subscriber set, kept or not.
     pub(crate) outsiders_seen: u64,
@@ -272,17 +269,10 @@ impl Shared {
             if let Some(since_last) = self.outsider_warnings.hit() {
                 tracing::warn!(responder_id = %Escaped(&id), event = %Escaped(&round.event), %ras, since_last, "answers from responders that are not subscribers; not counted (one line per 10 s at most)");
             }
-            if round.outsiders.len() < OUTSIDERS_KEPT && !round.outsiders.contains_key(&id) {
-                let message = response.message.map(|mut m| {
-                    if m.len() > OUTSIDER_MESSAGE_KEPT {
-                        let mut end = OUTSIDER_MESSAGE_KEPT;
-                        while !m.is_char_boundary(end) {
-                            end -= 1;
-                        }
-                        m.truncate(end);
-                    }
-                    m
-                });
+            if round.outsiders.len() < PublishReport::OUTSIDERS_KEPT
+                && !round.outsiders.contains_key(&id)
+            {
+                let message = response.message.map(cut_message);
                 let latency = round.published.elapsed();
                 round.outsiders.insert(
                     id,
@@ -307,4 +297,15 @@ impl Shared {
             Incoming::Signal(_) => {}
         }
     }
+}
+
+/// An outsider's message cut to `PublishReport::OUTSIDER_MESSAGE_KEPT`
+/// bytes, at a character boundary.
+fn cut_message(mut message: String) -> String {
+    let mut end = PublishReport::OUTSIDER_MESSAGE_KEPT.min(message.len());
+    while !message.is_char_boundary(end) {
+        end -= 1;
+    }
+    message.truncate(end);
+    message
 }
