@@ -18,6 +18,7 @@ mod protocol;
 mod queue;
 mod responder;
 mod throttle;
+mod trace;
 mod transport;
 mod typed;
 

@@ -23,6 +23,7 @@ mod sentinel;
 mod serve_loop;
 mod subscribers;
 mod targets;
+mod trace_context;
 mod tls;
 mod trustworthy_reports;
 mod typed_payloads;

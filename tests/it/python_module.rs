@@ -88,13 +88,27 @@ fn staged_module(root: &Path) -> PathBuf {
     stage
 }
 
+/// The drop-in module built and staged (see [`staged_module`]), for other
+/// tests to import with `PYTHONPATH`: blocking, run it off the runtime.
+pub(crate) fn staged() -> PathBuf {
+    common::python();
+    let root = common::workspace_root();
+    let _lock = venv_lock(&root);
+    staged_module(&root)
+}
+
+/// One build and staging at a time (another test or test run may share them).
+fn venv_lock(root: &Path) -> std::fs::File {
+    let lock = std::fs::File::create(root.join(".venv.lock")).expect("create the venv lock");
+    lock.lock().expect("lock the venv");
+    lock
+}
+
 #[test]
 fn the_python_module_passes_its_pytest_suite() {
     let python = common::python();
     let root = common::workspace_root();
-    // One build and staging at a time (another test run may share them).
-    let lock = std::fs::File::create(root.join(".venv.lock")).expect("create the venv lock");
-    lock.lock().expect("lock the venv");
+    let lock = venv_lock(&root);
     pytest(&root.join(".venv"));
     let stage = staged_module(&root);
     drop(lock);

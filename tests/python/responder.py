@@ -1,18 +1,19 @@
 """A Python state-signals 1.0.1 responder driven by the Rust interop tests.
 
 argv[1] is a JSON object: {"port", "tls_ca"? (a CA file: connect over TLS), "name", "lock_tag"?, "lock_id"?,
+"module"? (the package to import, default "state_signals"; "state_signals_rs" for the drop-in),
 "ras"?: {event: int}, "message"?: {event: str}}. It prints JSON lines on
 stdout: {"ready": responder_id} once subscribed, then {"signal": {...}} for
 every signal it yields; it answers initialization with srespond(signal) (no
 ras), every other event with ras (default 1) and message, and exits after a
 shutdown signal.
 """
+import importlib
 import json
 import sys
 
-from state_signals import SignalResponder
-
 config = json.loads(sys.argv[1])
+SignalResponder = importlib.import_module(config.get("module", "state_signals")).SignalResponder
 if config.get("tls_ca"):
     # Over TLS: a redis-py client handed in as `existing_redis_conn`.
     import redis

@@ -70,6 +70,9 @@ pub struct SignalExporter {
     publish_turn: tokio::sync::Mutex<()>,
     /// The response channel is subscribed (once, on the first `initialize`).
     subscribed: tokio::sync::OnceCell<()>,
+    /// The session span, parent of every publish span, when trace context
+    /// is on (feature `trace-context`).
+    session: Option<tracing::Span>,
 }
 
 /// Configures and connects a [`SignalExporter`].
@@ -81,6 +84,8 @@ pub struct SignalExporterBuilder {
     number_samples: bool,
     evict_after: Option<u32>,
     connect: ConnectOptions,
+    #[cfg(feature = "trace-context")]
+    trace_context: bool,
 }
 
 impl SignalExporterBuilder {
@@ -122,6 +127,28 @@ impl SignalExporterBuilder {
         self
     }
 
+    /// One trace per session across processes (default: off; feature
+    /// `trace-context`). The exporter opens a session span (a child of the
+    /// span current at `connect`, living as long as the exporter) and a
+    /// publish span per [`publish_signal`](SignalExporter::publish_signal),
+    /// its child; each signal carries its publish span's W3C trace context
+    /// in its metadata (`traceparent`, and `tracestate` when not empty —
+    /// reserved keys while this is on; the Python package's responders
+    /// accept them as any metadata). This crate's responders open their
+    /// handler span as its child and send its context back, which the
+    /// publish span links to and the report keeps
+    /// ([`Answer::traceparent`]).
+    ///
+    /// The spans are `tracing` spans: their OpenTelemetry context comes
+    /// from a `tracing_opentelemetry` layer the application installs with
+    /// its tracer (and exporter). Without one, nothing is added to the
+    /// signals. See the "Observing a run" guide.
+    #[cfg(feature = "trace-context")]
+    pub fn trace_context(mut self, on: bool) -> Self {
+        self.trace_context = on;
+        self
+    }
+
     /// The host named in every signal's `runner_host` (default: this machine's hostname).
     pub fn runner_host(mut self, host: impl Into<String>) -> Self {
         self.runner_host = Some(host.into());
@@ -147,6 +174,12 @@ impl SignalExporterBuilder {
         let transport =
             Transport::connect(&self.connect, move |incoming| sink.on_incoming(incoming)).await?;
         tracing::debug!(publisher_id = %shared.publisher_id, target = %transport.target(), "exporter connected");
+        #[cfg(feature = "trace-context")]
+        let session = self
+            .trace_context
+            .then(|| crate::trace::session_span(&shared.publisher_id, &self.process_name));
+        #[cfg(not(feature = "trace-context"))]
+        let session = None;
         Ok(SignalExporter {
             transport,
             shared,
@@ -157,6 +190,7 @@ impl SignalExporterBuilder {
                 .then(|| std::sync::atomic::AtomicI64::new(1)),
             publish_turn: tokio::sync::Mutex::new(()),
             subscribed: tokio::sync::OnceCell::new(),
+            session,
         })
     }
 }
@@ -186,12 +220,23 @@ impl SignalExporter {
             number_samples: false,
             evict_after: None,
             connect: ConnectOptions::default(),
+            #[cfg(feature = "trace-context")]
+            trace_context: false,
         }
     }
 
     /// This exporter's unique id: `<process_name>-<uuid4>`.
     pub fn publisher_id(&self) -> &str {
         &self.shared.publisher_id
+    }
+
+    /// The id of this exporter's trace (32 hex digits), when
+    /// [`trace_context`](SignalExporterBuilder::trace_context) is on and
+    /// the application's `tracing_opentelemetry` layer gave its session
+    /// span an OpenTelemetry context: look the session up with it.
+    #[cfg(feature = "trace-context")]
+    pub fn trace_id(&self) -> Option<String> {
+        crate::trace::trace_id(self.session.as_ref()?)
     }
 
     /// The process name given to the builder.

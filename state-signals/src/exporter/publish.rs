@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use tokio::sync::oneshot;
 use tokio::time::Instant;
+use tracing::Instrument;
 
 use super::state::{Round, Shared};
 use super::{
@@ -115,6 +116,24 @@ impl SignalExporter {
         if is_reserved(&event) {
             return Err(reserved(&event));
         }
+        let span = match &self.session {
+            Some(session) => crate::trace::publish_span(session, &event),
+            None => tracing::Span::none(),
+        };
+        self.publish_in(event, options, timeout, &span)
+            .instrument(span.clone())
+            .await
+    }
+
+    /// Publishes and collects, in `span` (the publish span when trace
+    /// context is on, no span otherwise).
+    async fn publish_in(
+        &self,
+        event: String,
+        options: &SignalOptions,
+        timeout: Option<Duration>,
+        span: &tracing::Span,
+    ) -> Result<PublishReport> {
         let _turn = self.publish_turn.lock().await;
         let started = Instant::now();
         let mut signal = self.signal(&event, options);
@@ -123,6 +142,7 @@ impl SignalExporter {
         {
             signal.sample_no = sample_no;
         }
+        crate::trace::inject(span, &mut signal.metadata);
         let (done_tx, done_rx) = oneshot::channel();
         let expected = {
             let mut state = self.shared.lock();
@@ -166,6 +186,7 @@ impl SignalExporter {
                 started.elapsed(),
             );
             crate::metrics::published(&report);
+            crate::trace::published(span, signal.sample_no, &report);
             return Ok(report);
         }
         if receivers == 0 && self.transport.is_standalone().await {
@@ -194,6 +215,7 @@ impl SignalExporter {
         report.outsiders_seen = outsiders_seen;
         tracing::info!(event = %report.event, code = report.code.code(), elapsed = ?report.elapsed, "publish complete");
         crate::metrics::published(&report);
+        crate::trace::published(span, signal.sample_no, &report);
         Ok(report)
     }
 }

@@ -16,6 +16,11 @@ pub struct Answer {
     /// From the publish (just before its `PUBLISH` was sent) to the
     /// answer's arrival at the exporter.
     pub latency: Duration,
+    /// The W3C `traceparent` of the responder's handler span, when the
+    /// signal carried a trace context (see
+    /// [`SignalExporterBuilder::trace_context`](crate::SignalExporterBuilder))
+    /// and the responder traces: find its work in your tracing backend.
+    pub traceparent: Option<String>,
 }
 
 /// The outcome of one [`publish_signal`](crate::SignalExporter::publish_signal).
@@ -164,6 +169,7 @@ mod tests {
             ras: Ras::new(ras),
             message: message.map(str::to_owned),
             latency: Duration::from_millis(ras.unsigned_abs()),
+            traceparent: None,
         }
     }
 

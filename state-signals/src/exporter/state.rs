@@ -243,6 +243,7 @@ impl Shared {
                     ras,
                     message: response.message,
                     latency: round.published.elapsed(),
+                    traceparent: response.traceparent,
                 },
             );
             let answered = round.answers.len();
@@ -280,6 +281,8 @@ impl Shared {
                         ras,
                         message,
                         latency,
+                        // An outsider's span is not linked to.
+                        traceparent: None,
                     },
                 );
             }

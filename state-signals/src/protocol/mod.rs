@@ -8,6 +8,7 @@ mod ras;
 mod response;
 mod result_code;
 mod signal;
+mod traceparent;
 
 pub use channels::Channels;
 pub(crate) use escaped::Escaped;
@@ -19,6 +20,9 @@ pub use result_code::ResultCode;
 pub(crate) use signal::reserved_by;
 pub(crate) use signal::{INITIALIZATION, SHUTDOWN};
 pub use signal::{Metadata, Signal};
+pub(crate) use traceparent::is_traceparent;
+#[cfg(feature = "trace-context")]
+pub(crate) use traceparent::{TRACEPARENT, TRACESTATE};
 
 use crate::{Error, Result};
 

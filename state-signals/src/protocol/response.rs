@@ -44,6 +44,12 @@ pub struct Response {
     /// Extension: the `tag` of the signal answered (see [`sample_no`](Self::sample_no)).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tag: Option<String>,
+    /// Extension: the W3C `traceparent` of the responder's handler span,
+    /// sent by this crate's responders (with the `trace-context` feature)
+    /// when the signal answered carried a trace context; the exporter links
+    /// its publish span to it. The Python exporter ignores the key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub traceparent: Option<String>,
 }
 
 /// A response as received: `ras` still raw, so that an invalid one is a
@@ -61,6 +67,8 @@ struct Received {
     sample_no: Option<i64>,
     #[serde(default)]
     tag: Option<String>,
+    #[serde(default)]
+    traceparent: Option<serde_json::Value>,
 }
 
 /// A present key is `Some`, even when it holds `null`.
@@ -98,6 +106,11 @@ impl From<Received> for Response {
             message,
             sample_no: r.sample_no,
             tag: r.tag,
+            // A peer's value is kept only when it has the W3C shape.
+            traceparent: r
+                .traceparent
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .filter(|v| super::is_traceparent(v)),
         }
     }
 }
@@ -124,6 +137,7 @@ impl Response {
             message: None,
             sample_no: None,
             tag: None,
+            traceparent: None,
         }
     }
 

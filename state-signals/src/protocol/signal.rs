@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::traceparent::{TRACEPARENT, is_traceparent};
+
 /// A JSON object: the type of [`Signal::metadata`].
 pub type Metadata = serde_json::Map<String, serde_json::Value>;
 
@@ -164,6 +166,26 @@ impl Signal {
     pub fn to_json(&self) -> String {
         // A struct of strings, integers and a JSON map always serializes.
         serde_json::to_string(self).unwrap_or_default()
+    }
+
+    /// The W3C `traceparent` in this signal's metadata, when it has the W3C
+    /// shape: the trace context of the exporter's publish span, sent by an
+    /// exporter with [`trace_context`](crate::SignalExporterBuilder)
+    /// on. Open your handling span as its child (the serve loop does, with
+    /// the `trace-context` feature), or hand it to a script as `TRACEPARENT`.
+    ///
+    /// ```
+    /// use state_signals::{Metadata, Signal};
+    /// let mut metadata = Metadata::new();
+    /// metadata.insert("traceparent".into(),
+    ///     "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01".into());
+    /// let signal = Signal::new("benchmark-start").with_metadata(metadata);
+    /// assert_eq!(signal.traceparent(), Some("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"));
+    /// assert_eq!(Signal::new("benchmark-start").traceparent(), None);
+    /// ```
+    pub fn traceparent(&self) -> Option<&str> {
+        let value = self.metadata.as_ref()?.get(TRACEPARENT)?.as_str()?;
+        is_traceparent(value).then_some(value)
     }
 
     /// Whether this is an `initialization` signal.

@@ -135,15 +135,18 @@ impl ResponderHandle {
     /// Answers `signal` (the Python package's `srespond`). The answer
     /// carries the signal's `sample_no` and `tag` (an extension the Python
     /// exporter ignores), so that a Rust exporter never counts it for
-    /// another signal.
+    /// another signal. With the `trace-context` feature, when the signal
+    /// carried a trace context, it also carries the current span's (answer
+    /// inside your handling span: the exporter links its publish span to it).
     ///
     /// # Errors
     ///
     /// Those of [`respond`](Self::respond).
     pub async fn respond_to(&self, signal: &Signal, reply: impl Into<Reply>) -> Result<()> {
-        let response = Response::new(signal.event.as_str())
+        let mut response = Response::new(signal.event.as_str())
             .with_publisher_id(signal.publisher_id.as_str())
             .answering(signal);
+        response.traceparent = crate::trace::answer_traceparent(signal);
         self.send(response, reply.into()).await
     }
 

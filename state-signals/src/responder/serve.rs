@@ -5,6 +5,7 @@ use std::panic::AssertUnwindSafe;
 use std::time::Duration;
 
 use futures_util::FutureExt;
+use tracing::Instrument;
 use tokio::time::Instant;
 
 use super::intake::{ServeGate, Step};
@@ -208,10 +209,17 @@ impl<H: Handler> Serving<H> {
                     }
                 }
                 Step::Handle => {
-                    let reply = guarded(self.handler.on_signal(&signal))
-                        .await
-                        .unwrap_or_else(Reply::failure);
-                    answer(&self.handle, &signal, reply).await?;
+                    // A child of the exporter's publish span when the
+                    // signal carries its trace context (`trace-context`).
+                    let span = crate::trace::handler_span(&signal);
+                    async {
+                        let reply = guarded(self.handler.on_signal(&signal))
+                            .await
+                            .unwrap_or_else(Reply::failure);
+                        answer(&self.handle, &signal, reply).await
+                    }
+                    .instrument(span)
+                    .await?;
                 }
             }
             idle_since = Instant::now();

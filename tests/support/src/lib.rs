@@ -500,7 +500,19 @@ pub struct Python {
 impl Python {
     /// Runs `tests/python/<script>` with `config` as its JSON argument.
     pub fn spawn(script: &str, config: &Value) -> Self {
-        let mut child = tokio::process::Command::new(python())
+        Self::spawn_in(script, config, tokio::process::Command::new(python()))
+    }
+
+    /// [`spawn`](Self::spawn) with `dir` first on `PYTHONPATH` (a staged
+    /// package: the drop-in module).
+    pub fn spawn_with_path(script: &str, config: &Value, dir: &std::path::Path) -> Self {
+        let mut command = tokio::process::Command::new(python());
+        command.env("PYTHONPATH", dir);
+        Self::spawn_in(script, config, command)
+    }
+
+    fn spawn_in(script: &str, config: &Value, mut command: tokio::process::Command) -> Self {
+        let mut child = command
             .arg(python_script(script))
             .arg(config.to_string())
             .stdout(Stdio::piped())
