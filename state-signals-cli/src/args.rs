@@ -102,6 +102,15 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "HOST:PORT")]
     pub metrics_addr: Option<std::net::SocketAddr>,
 
+    /// One trace per session (OpenTelemetry): `run` opens a span per publish
+    /// and sends its W3C trace context with each signal (in its metadata),
+    /// printing the session's `trace_id`; `respond` opens its handler span
+    /// as its child and hands it to `--exec` as `TRACEPARENT`. Spans go to
+    /// OTLP over HTTP when OTEL_EXPORTER_OTLP_ENDPOINT (or
+    /// OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) is set.
+    #[arg(long, global = true)]
+    pub trace: bool,
+
     /// More log output on stderr (-v info, -vv debug); RUST_LOG overrides.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,

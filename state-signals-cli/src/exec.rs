@@ -73,6 +73,12 @@ impl Exec {
         if metadata.len() <= ENV_METADATA_MAX {
             command.env("SIGNAL_METADATA", &metadata);
         }
+        // The W3C/OpenTelemetry environment convention: the script's own
+        // tools join the trace. Never this process's own value.
+        match crate::telemetry::traceparent(signal) {
+            Some(traceparent) => command.env("TRACEPARENT", traceparent),
+            None => command.env_remove("TRACEPARENT"),
+        };
         let mut child = command.spawn()?;
         let group = child.id().map(|id| Pid::from_raw(id as i32));
         let stdout = Output::read(child.stdout.take());

@@ -11,9 +11,9 @@ mod progress;
 mod respond;
 mod run;
 mod signals;
+mod telemetry;
 mod timeline;
 
-use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -31,7 +31,7 @@ fn main() -> ExitCode {
             return ExitCode::from(status);
         }
     };
-    init_logging(&cli);
+    let telemetry = telemetry::init(&cli);
     if let Command::BenchWorker(args) = &cli.command {
         return finish(bench::run_worker(&cli, args), &cli);
     }
@@ -67,6 +67,7 @@ fn main() -> ExitCode {
     });
     // Do not wait for background tasks (a responder's connection) to wind down.
     runtime.shutdown_background();
+    telemetry.shutdown();
     finish(outcome, &cli)
 }
 
@@ -94,24 +95,6 @@ fn finish(outcome: Result<u8, Failure>, cli: &Cli) -> ExitCode {
             ExitCode::from(status)
         }
     }
-}
-
-fn init_logging(cli: &Cli) {
-    let default = match (cli.quiet, cli.verbose) {
-        (true, _) => "error",
-        (false, 0) => "warn",
-        (false, 1) => "info",
-        (false, 2) => "debug",
-        (false, _) => "trace",
-    };
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
-        .with_target(false)
-        .init();
 }
 
 /// The connection options every command shares, built once from the

@@ -19,6 +19,9 @@ pub struct ReportLine<'a> {
     outsiders: u64,
     receivers: usize,
     elapsed_ms: f64,
+    /// The session's trace, with `--trace`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    trace_id: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -29,8 +32,9 @@ struct AnswerLine<'a> {
     latency_ms: f64,
 }
 
-impl<'a> From<&'a PublishReport> for ReportLine<'a> {
-    fn from(report: &'a PublishReport) -> Self {
+impl<'a> ReportLine<'a> {
+    /// The line of `report`, in the session's trace `trace_id` (with `--trace`).
+    pub fn new(report: &'a PublishReport, trace_id: Option<&'a str>) -> Self {
         Self {
             event: &report.event,
             code: report.code.code(),
@@ -52,6 +56,7 @@ impl<'a> From<&'a PublishReport> for ReportLine<'a> {
             outsiders: report.outsiders_seen,
             receivers: report.receivers,
             elapsed_ms: millis(report.elapsed),
+            trace_id,
         }
     }
 }

@@ -42,7 +42,8 @@ pub async fn run(cli: &Cli, args: &RunArgs) -> Result<u8, Failure> {
     };
     let mut builder = SignalExporter::builder(&args.process)
         .options(crate::connect_options(cli)?)
-        .number_samples(args.sample == Some(Sample::Auto));
+        .number_samples(args.sample == Some(Sample::Auto))
+        .trace_context(cli.trace);
     if let Some(missed) = args.evict_after {
         builder = builder.evict_after(missed);
     }
@@ -256,7 +257,7 @@ async fn publish(
     }
     // On a terminal too: the bar is gone, this line stays.
     progress.summary(summary);
-    print_line(&ReportLine::from(&report));
+    print_line(&ReportLine::new(&report, exporter.trace_id().as_deref()));
     if let Some(timeline) = timeline
         && let Err(error) = timeline.record(&report)
     {

@@ -133,7 +133,11 @@ mod otel {
         span.record("code", report.code.code());
         span.record("answered", report.answers.len());
         span.record("missing", report.missing.len());
-        for traceparent in report.answers.values().filter_map(|a| a.traceparent.as_deref()) {
+        for traceparent in report
+            .answers
+            .values()
+            .filter_map(|a| a.traceparent.as_deref())
+        {
             let linked = extract(traceparent, None).span().span_context().clone();
             if linked.is_valid() {
                 span.add_link(linked);

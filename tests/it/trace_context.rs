@@ -66,7 +66,9 @@ async fn one_trace_runs_from_the_exporter_through_two_responders_and_back() {
         .await
         .unwrap();
     assert_eq!(report.code, ResultCode::AllSucceeded, "{report:?}");
-    let trace_id = exporter.trace_id().expect("the session span has a trace id");
+    let trace_id = exporter
+        .trace_id()
+        .expect("the session span has a trace id");
     within(exporter.shutdown()).await.unwrap();
     for serve in serving {
         within(serve).await.unwrap().unwrap();
@@ -87,7 +89,11 @@ async fn one_trace_runs_from_the_exporter_through_two_responders_and_back() {
     );
     let (session, publish) = (session[0], publish[0]);
     assert_eq!(session.span_context.trace_id().to_string(), trace_id);
-    assert_eq!(session.parent_span_id, SpanId::INVALID, "the session is the root");
+    assert_eq!(
+        session.parent_span_id,
+        SpanId::INVALID,
+        "the session is the root"
+    );
     assert_eq!(publish.parent_span_id, session.span_context.span_id());
     for span in handle.iter().chain(&collect) {
         assert_eq!(
@@ -105,7 +111,10 @@ async fn one_trace_runs_from_the_exporter_through_two_responders_and_back() {
     }
     let handler_ids: Vec<SpanId> = handle.iter().map(|s| s.span_context.span_id()).collect();
     for work in &collect {
-        assert!(handler_ids.contains(&work.parent_span_id), "collect runs in a handler span");
+        assert!(
+            handler_ids.contains(&work.parent_span_id),
+            "collect runs in a handler span"
+        );
     }
     // Each answer named its handler span; the publish span links to both.
     let linked: Vec<SpanId> = publish
@@ -128,7 +137,11 @@ async fn one_trace_runs_from_the_exporter_through_two_responders_and_back() {
         .iter()
         .find(|kv| kv.key.as_str() == "code")
         .map(|kv| kv.value.to_string());
-    assert_eq!(code.as_deref(), Some("0"), "the publish span records the result code");
+    assert_eq!(
+        code.as_deref(),
+        Some("0"),
+        "the publish span records the result code"
+    );
 }
 
 #[tokio::test]
@@ -197,7 +210,9 @@ async fn python_responders_answer_a_traced_exporter() {
             .find(|s| s["event"] == "benchmark-start")
             .expect("the responder yielded the signal");
         assert_eq!(start["metadata"]["run"], 7, "{start}");
-        let traceparent = start["metadata"]["traceparent"].as_str().unwrap_or_default();
+        let traceparent = start["metadata"]["traceparent"]
+            .as_str()
+            .unwrap_or_default();
         assert!(
             traceparent.starts_with("00-"),
             "the signal carried its trace context: {start}"

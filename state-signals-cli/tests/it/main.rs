@@ -13,3 +13,4 @@ mod run;
 mod sentinel;
 mod support;
 mod tls_secrets;
+mod trace;

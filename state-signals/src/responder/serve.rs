@@ -5,8 +5,8 @@ use std::panic::AssertUnwindSafe;
 use std::time::Duration;
 
 use futures_util::FutureExt;
-use tracing::Instrument;
 use tokio::time::Instant;
+use tracing::Instrument;
 
 use super::intake::{ServeGate, Step};
 use super::{Reply, ResponderHandle, SignalResponder, Signals};
