@@ -50,9 +50,10 @@ pub struct Exporter {
 }
 
 impl Exporter {
-    pub async fn connect(target: &Target) -> Result<Self> {
+    pub async fn connect(target: &Target, trace: bool) -> Result<Self> {
         let exporter = SignalExporter::builder("bench")
             .options(target.options())
+            .trace_context(trace)
             .connect()
             .await?;
         Ok(Self { exporter })

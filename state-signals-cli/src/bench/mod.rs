@@ -184,7 +184,7 @@ async fn run_side(
         let workers = workers::spawn(cli, target, k, args.processes, floor).await?;
         (tokio::task::JoinSet::new(), workers)
     };
-    let mut side = connect_side(target, floor).await?;
+    let mut side = connect_side(target, floor, cli.trace).await?;
     let init_wait = side.init_wait(k).await?;
 
     let idle_from = cpu_time();
@@ -223,7 +223,9 @@ async fn run_side(
     })
 }
 
-async fn connect_side(target: &Target, floor: bool) -> Result<Side, Failure> {
+/// The exporter of one side; the library's with trace context when `trace`
+/// (`--trace`: what tracing on costs).
+async fn connect_side(target: &Target, floor: bool, trace: bool) -> Result<Side, Failure> {
     Ok(if floor {
         Side::Floor(
             floor::Exporter::connect(target)
@@ -231,7 +233,7 @@ async fn connect_side(target: &Target, floor: bool) -> Result<Side, Failure> {
                 .map_err(redis_failed)?,
         )
     } else {
-        Side::Library(library::Exporter::connect(target).await?)
+        Side::Library(library::Exporter::connect(target, trace).await?)
     })
 }
 
@@ -245,7 +247,7 @@ async fn idle_responder_rss(cli: &Cli, target: &Target, floor: bool) -> Result<u
         bus: None,
     };
     let workers = workers::spawn(cli, &target, 1, 1, floor).await?;
-    let mut side = connect_side(&target, floor).await?;
+    let mut side = connect_side(&target, floor, cli.trace).await?;
     side.init_wait(1).await?;
     for i in 0..20 {
         side.round_trip(i).await?;

@@ -55,6 +55,9 @@ pub async fn spawn(
             .kill_on_drop(true);
         if floor {
             cmd.arg("--floor");
+        } else if cli.trace {
+            // The responders' handler spans: what tracing on costs them.
+            cmd.arg("--trace");
         }
         let mut child = cmd
             .spawn()
