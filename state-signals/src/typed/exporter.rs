@@ -33,6 +33,10 @@ impl<E: SignalEvents> TypedExporterBuilder<E> {
         fn evict_after(missed: u32);
         fn runner_host(host: impl Into<String>);
     }
+    #[cfg(feature = "trace-context")]
+    forward_setters! { SignalExporterBuilder:
+        fn trace_context(on: bool);
+    }
 
     /// Connects (see [`SignalExporterBuilder::connect`]).
     ///
