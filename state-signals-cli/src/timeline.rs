@@ -187,24 +187,7 @@ impl Timeline {
             );
             for (n, col) in self.columns.iter().enumerate() {
                 let x = left + n * column + 2;
-                let (fill, label, tip) = match col.cells.get(*id) {
-                    Some(Cell::Answered { ras: 1, latency }) => (
-                        SUCCEEDED,
-                        short(*latency),
-                        format!("succeeded in {latency:.1?}"),
-                    ),
-                    Some(Cell::Answered { ras, latency }) => (
-                        FAILED,
-                        short(*latency),
-                        format!("failed (ras {ras}) in {latency:.1?}"),
-                    ),
-                    Some(Cell::Missing) => (
-                        MISSING,
-                        "missing".to_owned(),
-                        "no answer in time".to_owned(),
-                    ),
-                    None => (ABSENT, String::new(), "not a subscriber".to_owned()),
-                };
+                let (fill, label, tip) = look(col.cells.get(*id));
                 let slowest = col.slowest.as_deref() == Some(*id);
                 let outline = if slowest {
                     r##" stroke="#212121" stroke-width="2""##
@@ -238,25 +221,54 @@ impl Timeline {
                 }
             }
         }
-        let mut x = MARGIN;
-        for (fill, text) in LEGEND {
-            let _ = write!(
-                svg,
-                r##"<rect x="{x}" y="{legend}" width="14" height="14" rx="2" fill="{fill}" stroke="#ccc"/><text x="{}" y="{}">{text}</text>"##,
-                x + 18,
-                legend + 11
-            );
-            x += 18 + text.len() * CHAR + 16;
-        }
-        let _ = write!(
-            svg,
-            r##"<rect x="{x}" y="{legend}" width="14" height="14" rx="2" fill="white" stroke="#212121" stroke-width="2"/><text x="{}" y="{}">{LEGEND_SLOWEST}</text>"##,
-            x + 18,
-            legend + 11
-        );
+        write_legend(&mut svg, legend);
         svg.push_str("</svg>\n");
         svg
     }
+}
+
+/// A cell's colour, label and tooltip: by outcome, `None` for a responder
+/// that was not a subscriber of that publish.
+fn look(cell: Option<&Cell>) -> (&'static str, String, String) {
+    match cell {
+        Some(Cell::Answered { ras: 1, latency }) => (
+            SUCCEEDED,
+            short(*latency),
+            format!("succeeded in {latency:.1?}"),
+        ),
+        Some(Cell::Answered { ras, latency }) => (
+            FAILED,
+            short(*latency),
+            format!("failed (ras {ras}) in {latency:.1?}"),
+        ),
+        Some(Cell::Missing) => (
+            MISSING,
+            "missing".to_owned(),
+            "no answer in time".to_owned(),
+        ),
+        None => (ABSENT, String::new(), "not a subscriber".to_owned()),
+    }
+}
+
+/// The legend, on one line at `y`: a swatch per outcome, then the outline
+/// of the slowest.
+fn write_legend(svg: &mut String, y: usize) {
+    let mut x = MARGIN;
+    for (fill, text) in LEGEND {
+        let _ = write!(
+            svg,
+            r##"<rect x="{x}" y="{y}" width="14" height="14" rx="2" fill="{fill}" stroke="#ccc"/><text x="{}" y="{}">{text}</text>"##,
+            x + 18,
+            y + 11
+        );
+        x += 18 + text.len() * CHAR + 16;
+    }
+    let _ = write!(
+        svg,
+        r##"<rect x="{x}" y="{y}" width="14" height="14" rx="2" fill="white" stroke="#212121" stroke-width="2"/><text x="{}" y="{}">{LEGEND_SLOWEST}</text>"##,
+        x + 18,
+        y + 11
+    );
 }
 
 /// A duration in a few characters: `850µs`, `12.3ms`, `1.20s`.

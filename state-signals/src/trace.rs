@@ -7,8 +7,6 @@
 //! layer, no context: nothing is added to the signals). Without the feature
 //! every function here does nothing.
 
-use crate::protocol::Signal;
-
 #[cfg(feature = "trace-context")]
 mod otel {
     use opentelemetry::propagation::{Extractor, Injector, TextMapPropagator};
@@ -115,14 +113,6 @@ mod otel {
         span
     }
 
-    /// The W3C `traceparent` of the current span, when it has a valid
-    /// OpenTelemetry context.
-    pub(crate) fn current_traceparent() -> Option<String> {
-        let mut metadata = None;
-        inject(&Span::current(), &mut metadata);
-        metadata?.remove(TRACEPARENT)?.as_str().map(str::to_owned)
-    }
-
     /// A publish ended with `report`: its outcome on the publish span, and
     /// a link to each answer's handler span.
     pub(crate) fn published(span: &Span, sample_no: i64, report: &crate::PublishReport) {
@@ -148,33 +138,39 @@ mod otel {
     /// The trace id of `span`, in hex, when it has a valid context.
     pub(crate) fn trace_id(span: &Span) -> Option<String> {
         let context = span.context();
-        let span_context = context.span().span_context().clone();
+        let span = context.span();
+        let span_context = span.span_context();
         span_context
             .is_valid()
             .then(|| span_context.trace_id().to_string())
+    }
+
+    /// The `traceparent` an answer to `signal` carries: the current span's
+    /// (the handler span) when the signal carried a trace context.
+    pub(crate) fn answer_traceparent(signal: &Signal) -> Option<String> {
+        signal.traceparent()?;
+        let mut metadata = None;
+        inject(&Span::current(), &mut metadata);
+        metadata?.remove(TRACEPARENT)?.as_str().map(str::to_owned)
     }
 }
 
 #[cfg(feature = "trace-context")]
 pub(crate) use otel::{
-    current_traceparent, handler_span, inject, publish_span, published, session_span, trace_id,
+    answer_traceparent, handler_span, inject, publish_span, published, session_span, trace_id,
 };
 
-/// The `traceparent` an answer to `signal` carries: the current span's
-/// (the handler span) when the signal carried a trace context.
-pub(crate) fn answer_traceparent(signal: &Signal) -> Option<String> {
-    #[cfg(feature = "trace-context")]
-    if signal.traceparent().is_some() {
-        return current_traceparent();
-    }
-    let _ = signal;
+/// The `traceparent` an answer carries (see `otel::answer_traceparent`);
+/// none without the feature.
+#[cfg(not(feature = "trace-context"))]
+pub(crate) fn answer_traceparent(_: &crate::Signal) -> Option<String> {
     None
 }
 
 /// The span a responder handles `signal` in (see `otel::handler_span`);
 /// no span without the feature.
 #[cfg(not(feature = "trace-context"))]
-pub(crate) fn handler_span(_: &Signal) -> tracing::Span {
+pub(crate) fn handler_span(_: &crate::Signal) -> tracing::Span {
     tracing::Span::none()
 }
 

@@ -10,7 +10,7 @@ use common::{Python, RedisServer, next_json, within};
 use opentelemetry::trace::{SpanId, TracerProvider as _};
 use opentelemetry_sdk::trace::{InMemorySpanExporter, SdkTracerProvider, SpanData};
 use serde_json::json;
-use state_signals::{Handler, Reply, ResultCode, Signal};
+use state_signals::{Handler, Reply, ResultCode, Signal, SignalExporter};
 use tracing_subscriber::layer::SubscriberExt;
 
 /// Answers every signal with success, inside a span of its own (the
@@ -41,6 +41,17 @@ fn in_memory_tracing() -> (
     (spans, provider, guard)
 }
 
+/// An exporter with trace context on, its `subscribers` subscribed.
+async fn traced_exporter(server: &RedisServer, subscribers: usize) -> SignalExporter {
+    let exporter = within(server.exporter("bench").trace_context(true).connect())
+        .await
+        .unwrap();
+    within(exporter.initialize_and_wait(subscribers, ["benchmark-start"]))
+        .await
+        .unwrap();
+    exporter
+}
+
 fn named<'a>(spans: &'a [SpanData], name: &str) -> Vec<&'a SpanData> {
     spans.iter().filter(|s| s.name == name).collect()
 }
@@ -56,12 +67,7 @@ async fn one_trace_runs_from_the_exporter_through_two_responders_and_back() {
             .unwrap();
         serving.push(tokio::spawn(responder.serve(Collector)));
     }
-    let exporter = within(server.exporter("bench").trace_context(true).connect())
-        .await
-        .unwrap();
-    within(exporter.initialize_and_wait(2, ["benchmark-start"]))
-        .await
-        .unwrap();
+    let exporter = traced_exporter(&server, 2).await;
     let report = within(exporter.publish_signal("benchmark-start").sample(3))
         .await
         .unwrap();
@@ -184,12 +190,7 @@ async fn python_responders_answer_a_traced_exporter() {
         p.next().await.expect("ready line");
     }
     server.wait_numsub("event-signal-pubsub", 2).await;
-    let exporter = within(server.exporter("bench").trace_context(true).connect())
-        .await
-        .unwrap();
-    within(exporter.initialize_and_wait(2, ["benchmark-start"]))
-        .await
-        .unwrap();
+    let exporter = traced_exporter(&server, 2).await;
     let mut metadata = state_signals::Metadata::new();
     metadata.insert("run".into(), json!(7));
     let report = within(

@@ -1,6 +1,6 @@
 //! `publish_signal`: publish one signal and collect every subscriber's answer.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::future::IntoFuture;
 use std::time::Duration;
 
@@ -177,32 +177,9 @@ impl SignalExporter {
         let round = RoundGuard(&self.shared);
         let receivers = self.send_signal(&signal).await?;
         tracing::debug!(%event, receivers, subscribers = expected, "signal published");
-        if expected == 0 {
-            let report = PublishReport::new(
-                event,
-                BTreeMap::new(),
-                BTreeSet::new(),
-                receivers,
-                started.elapsed(),
-            );
-            crate::metrics::published(&report);
-            crate::trace::published(span, signal.sample_no, &report);
-            return Ok(report);
-        }
-        if receivers == 0 && self.transport.is_standalone().await {
-            tracing::warn!(%event, subscribers = expected, "no client received the signal; reporting every subscriber missing");
-        } else {
-            let answered = match timeout {
-                Some(limit) => {
-                    tokio::time::timeout(limit.saturating_sub(started.elapsed()), done_rx)
-                        .await
-                        .is_ok()
-                }
-                None => done_rx.await.is_ok(),
-            };
-            if !answered {
-                tracing::error!(%event, "timed out waiting for subscriber answers");
-            }
+        if expected > 0 {
+            self.wait_for_answers(&event, expected, receivers, started, timeout, done_rx)
+                .await;
         }
         let round = round.take();
         let (answers, missing, outsiders, outsiders_seen) = round
@@ -217,6 +194,33 @@ impl SignalExporter {
         crate::metrics::published(&report);
         crate::trace::published(span, signal.sample_no, &report);
         Ok(report)
+    }
+
+    /// Waits until every subscriber answered or the timeout (counted from
+    /// the call, `started`) ran out; not at all when `PUBLISH` reached no
+    /// client of a standalone server (every subscriber is missing).
+    async fn wait_for_answers(
+        &self,
+        event: &str,
+        expected: usize,
+        receivers: usize,
+        started: Instant,
+        timeout: Option<Duration>,
+        done: oneshot::Receiver<()>,
+    ) {
+        if receivers == 0 && self.transport.is_standalone().await {
+            tracing::warn!(%event, subscribers = expected, "no client received the signal; reporting every subscriber missing");
+            return;
+        }
+        let answered = match timeout {
+            Some(limit) => tokio::time::timeout(limit.saturating_sub(started.elapsed()), done)
+                .await
+                .is_ok(),
+            None => done.await.is_ok(),
+        };
+        if !answered {
+            tracing::error!(%event, "timed out waiting for subscriber answers");
+        }
     }
 }
 
